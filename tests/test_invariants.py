@@ -1,0 +1,231 @@
+"""Structural invariants of every rendered variant, read from the parsed YAML and the text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import ROOT, WORKFLOWS, load_yaml, pin_source, pins_in
+from variants import VARIANTS
+
+SHA = re.compile(r"[0-9a-f]{40}")
+VERSION_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
+INPUTS = json.loads((ROOT / "pins" / "inputs.json").read_text())
+
+
+@pytest.fixture(params=sorted(VARIANTS), scope="module")
+def variant(request: pytest.FixtureRequest, rendered: Callable[[str], Path]) -> tuple[dict, Path]:
+    return VARIANTS[request.param], rendered(request.param)
+
+
+def release(project: Path) -> dict[str, Any]:
+    return load_yaml(project / ".github" / "workflows" / "release.yml")
+
+
+def all_steps(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(job_id, step) for job_id, job in workflow["jobs"].items() for step in job["steps"]]
+
+
+def action(step: dict[str, Any]) -> str | None:
+    return step["uses"].split("@")[0] if "uses" in step else None
+
+
+def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
+    answers, project = variant
+    expected = {
+        ".copier-answers.hardened-release.yml",
+        ".github/dependabot.yml",
+        *WORKFLOWS,
+        answers.get("releasing_doc", "RELEASING.md"),
+    }
+    if answers.get("dependabot_cooldown_days", 7) < 7:
+        expected.add(".github/zizmor.yml")
+    files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
+    assert files == expected
+
+
+def test_no_template_noise(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text()
+        name = path.relative_to(project)
+        for leftover in ("[[", "]]", "[%", "%]", "[#", "#]", "{%", "%}"):
+            assert leftover not in text, f"{name}: Jinja left over: {leftover!r}"
+        assert not re.search(r"(?<!\$)\{\{", text), f"{name}: Jinja left over: {{{{"
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{name}: ragged end"
+        assert "\n\n\n" not in text, f"{name}: two blank lines in a row"
+        lines = text.splitlines()
+        assert lines[0].strip(), f"{name}: starts with a blank line"
+        for number, line in enumerate(lines, 1):
+            assert line == line.rstrip(), f"{name}:{number}: trailing whitespace"
+            if path.suffix == ".yml" and line.rstrip().endswith(":") and number < len(lines):
+                assert lines[number].strip(), f"{name}:{number + 1}: blank line after a key"
+
+
+def test_top_level_permissions_are_empty(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        assert load_yaml(project / workflow)["permissions"] == {}
+
+
+def test_every_permission_is_explained(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        lines = (project / workflow).read_text().splitlines()
+        for number, line in enumerate(lines):
+            if line.strip() == "permissions:":
+                indent = len(line) - len(line.lstrip())
+                for grant in lines[number + 1 :]:
+                    if len(grant) - len(grant.lstrip()) <= indent:
+                        break
+                    assert re.fullmatch(r"\s+[a-z-]+: (read|write)  # \S.*", grant), grant
+
+
+def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None:
+    answers, project = variant
+    attestations = answers.get("github_attestations", True)
+    jobs = release(project)["jobs"]
+    for job_id, job in jobs.items():
+        if job_id == "publish":
+            expected = {"id-token": "write"} | ({"attestations": "write"} if attestations else {})
+        elif job_id == "publish-testpypi":
+            expected = {"id-token": "write"}
+        else:
+            expected = {"contents": "read"}
+        assert job["permissions"] == expected, job_id
+    zizmor = load_yaml(project / ".github/workflows/zizmor.yml")["jobs"]
+    assert all(job["permissions"] == {"contents": "read"} for job in zizmor.values())
+
+
+def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path]) -> None:
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    testpypi = answers.get("testpypi", False)
+    assert {job for job in jobs if job.startswith("publish")} == (
+        {"publish", "publish-testpypi"} if testpypi else {"publish"}
+    )
+    for job_id in ("publish", "publish-testpypi") if testpypi else ("publish",):
+        job = jobs[job_id]
+        pypi = job_id == "publish"
+        assert "build" in job["needs"]
+        if pypi and testpypi:
+            assert "publish-testpypi" in job["needs"]
+        assert job["if"], "a publish job runs only for a release"
+        environment = answers.get("pypi_environment", "pypi") if pypi else answers.get(
+            "testpypi_environment", "testpypi"
+        )
+        host = "pypi.org" if pypi else "test.pypi.org"
+        assert job["environment"] == {
+            "name": environment,
+            "url": f"https://{host}/p/{answers['pypi_name']}",
+        }
+        used = [action(step) for step in job["steps"]]
+        attest = pypi and answers.get("github_attestations", True)
+        assert used == (
+            ["actions/download-artifact", "actions/attest", None, "pypa/gh-action-pypi-publish"]
+            if attest
+            else ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
+        )
+        publish = job["steps"][-1]["with"]
+        assert publish["print-hash"] is True and publish["attestations"] is True
+        assert ("repository-url" in publish) == (not pypi)
+        assert publish.get("skip-existing", False) == (not pypi)
+        if attest:
+            verify = job["steps"][2]["run"]
+            assert "gh attestation verify" in verify
+            assert '--repo "$GITHUB_REPOSITORY"' in verify
+            assert '--signer-workflow "$GITHUB_REPOSITORY/.github/workflows/release.yml"' in verify
+
+
+def test_build_job(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    build = release(project)["jobs"]["build"]
+    assert "environment" not in build
+    steps = build["steps"]
+    uses = [action(step) for step in steps if "uses" in step]
+    assert uses[0] == "actions/checkout" and uses[-1] == "actions/upload-artifact"
+    assert steps[-1]["with"]["name"] == "dist"
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "twine check --strict dist/*" in runs
+    assert "parse_wheel_filename" in runs, "the version/tag check is present"
+
+
+def test_every_job_has_a_timeout_and_a_name(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        data = load_yaml(project / workflow)
+        assert data["name"]
+        for job in data["jobs"].values():
+            assert 0 < job["timeout-minutes"] <= 30
+            assert job["name"]
+
+
+def test_no_cancelled_release(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    concurrency = release(project)["concurrency"]
+    assert concurrency["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+
+
+def test_no_expressions_in_run(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        for _, step in all_steps(load_yaml(project / workflow)):
+            assert "${{" not in step.get("run", "")
+
+
+def test_checkout_never_persists_credentials(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        for _, step in all_steps(load_yaml(project / workflow)):
+            if action(step) == "actions/checkout":
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_no_caches(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        for _, step in all_steps(load_yaml(project / workflow)):
+            assert action(step) != "actions/cache"
+            for key, value in step.get("with", {}).items():
+                if "cache" in key:
+                    assert value is False, f"{action(step)}: {key}: {value}"
+
+
+def test_pins_are_full_shas_from_the_one_source(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    source = pin_source()
+    for workflow in WORKFLOWS:
+        pins = pins_in(project / workflow)
+        assert pins
+        for name, ref, comment in pins:
+            assert SHA.fullmatch(ref) and comment and VERSION_COMMENT.fullmatch(comment)
+            assert (ref, comment) == source[name], name
+
+
+def test_actions_get_only_inputs_they_declare(variant: tuple[dict, Path]) -> None:
+    _, project = variant
+    for workflow in WORKFLOWS:
+        for _, step in all_steps(load_yaml(project / workflow)):
+            if name := action(step):
+                unknown = set(step.get("with", {})) - set(INPUTS[name]["inputs"])
+                assert not unknown, f"{name} does not declare {unknown}"
+
+
+def test_dependabot(variant: tuple[dict, Path]) -> None:
+    answers, project = variant
+    config = load_yaml(project / ".github" / "dependabot.yml")
+    assert config["version"] == 2
+    (update,) = config["updates"]
+    assert update["package-ecosystem"] == "github-actions"
+    assert update["schedule"] == {"interval": answers.get("dependabot_interval", "weekly")}
+    days = answers.get("dependabot_cooldown_days", 7)
+    assert update.get("cooldown") == ({"default-days": days} if days else None)
+    assert update["groups"] == {"github-actions": {"patterns": ["*"]}}
+    assert "insecure-external-code-execution" not in update
