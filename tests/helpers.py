@@ -18,16 +18,8 @@ USES = re.compile(r"^\s*(?:- )?uses: (?P<action>[^@\s]+)@(?P<ref>\S+)(?: # (?P<c
 
 def render(dst: Path, answers: dict[str, Any], **options: Any) -> Path:
     """Render the template's working tree into `dst` without prompts or trust, as users do."""
-    copier.run_copy(
-        str(ROOT),
-        dst,
-        data=answers,
-        defaults=True,
-        unsafe=False,
-        quiet=True,
-        vcs_ref="HEAD",
-        **options,
-    )
+    settings = {"defaults": True, "unsafe": False, "quiet": True, "vcs_ref": "HEAD", **options}
+    copier.run_copy(str(ROOT), dst, data=answers, **settings)
     return dst
 
 

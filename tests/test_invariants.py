@@ -118,8 +118,10 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
         if pypi and testpypi:
             assert "publish-testpypi" in job["needs"]
         assert job["if"], "a publish job runs only for a release"
-        environment = answers.get("pypi_environment", "pypi") if pypi else answers.get(
-            "testpypi_environment", "testpypi"
+        environment = (
+            answers.get("pypi_environment", "pypi")
+            if pypi
+            else answers.get("testpypi_environment", "testpypi")
         )
         host = "pypi.org" if pypi else "test.pypi.org"
         assert job["environment"] == {

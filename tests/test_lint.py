@@ -50,24 +50,36 @@ def test_yamllint_strict(project: Path) -> None:
 
 
 def test_workflow_schema(project: Path) -> None:
-    check(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-          *workflows(project), cwd=project)
+    check(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *workflows(project),
+        cwd=project,
+    )
 
 
 def test_dependabot_schema(project: Path) -> None:
-    check(tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
-          project / ".github" / "dependabot.yml", cwd=project)
+    check(
+        tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.dependabot",
+        project / ".github" / "dependabot.yml",
+        cwd=project,
+    )
 
 
 @pytest.mark.parametrize("persona", ["pedantic", "auditor"])
 def test_zizmor(project: Path, persona: str) -> None:
-    output = check(tool("zizmor"), "--offline", f"--persona={persona}", "--format=plain",
-                   ".", cwd=project)
+    output = check(
+        tool("zizmor"), "--offline", f"--persona={persona}", "--format=plain", ".", cwd=project
+    )
     assert "No findings to report" in output
 
 
 def test_actionlint_with_shellcheck(project: Path) -> None:
     assert tool("shellcheck")  # actionlint checks run: scripts only when shellcheck is found
-    output = check(tool("actionlint"), "-shellcheck", tool("shellcheck"), *workflows(project),
-                   cwd=project)
+    output = check(
+        tool("actionlint"), "-shellcheck", tool("shellcheck"), *workflows(project), cwd=project
+    )
     assert output.strip() == ""

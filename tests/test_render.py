@@ -1,0 +1,173 @@
+"""What `copier copy` renders, and how: no trust, no prompts, the user's values filled in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import ROOT, load_yaml, render
+from variants import REQUIRED, VARIANTS
+
+COPIER_YML = yaml.safe_load((ROOT / "copier.yml").read_text())
+QUESTIONS = {name: spec for name, spec in COPIER_YML.items() if not name.startswith("_")}
+
+
+def test_the_template_asks_for_no_trust() -> None:
+    for key in ("_tasks", "_migrations", "_jinja_extensions", "_external_data"):
+        assert key not in COPIER_YML, f"{key} would need --trust or reach outside the template"
+    assert COPIER_YML["_subdirectory"] == "template"
+    assert COPIER_YML["_answers_file"] == ".copier-answers.hardened-release.yml"
+
+
+def test_every_question_has_help_and_a_type() -> None:
+    for name, spec in QUESTIONS.items():
+        assert spec.get("help"), name
+        assert spec.get("type") in {"str", "bool", "int"}, name
+
+
+def test_public_question_names() -> None:
+    """Users pass these with -d name=value: renaming one breaks their commands."""
+    assert set(QUESTIONS) >= {
+        "pypi_name",
+        "github_repository",
+        "release_trigger",
+        "build_tool",
+        "pypi_environment",
+        "testpypi",
+        "github_attestations",
+        "dependabot_interval",
+        "dependabot_cooldown_days",
+        "release_team",
+        "tag_pattern",
+    }
+
+
+def test_min_copier_version_is_the_one_tested() -> None:
+    import copier
+
+    assert COPIER_YML["_min_copier_version"] == copier.__version__
+
+
+def test_unsafe_false_is_enough(tmp_path: Path) -> None:
+    """Copier refuses templates that need trust when unsafe=False; this one renders."""
+    render(tmp_path, REQUIRED, unsafe=False)
+    assert (tmp_path / ".github" / "workflows" / "release.yml").is_file()
+
+
+def test_pypi_name_defaults_to_the_folder_name(tmp_path: Path) -> None:
+    project = render(tmp_path / "My_Project.py", {"github_repository": "octo/sample"})
+    answers = load_yaml(project / ".copier-answers.hardened-release.yml")
+    assert answers["pypi_name"] == "my_project.py"
+    assert "https://pypi.org/p/my_project.py" in (project / "RELEASING.md").read_text()
+
+
+def test_answers_are_recorded_for_updates(rendered: Callable[[str], Path]) -> None:
+    answers = load_yaml(
+        rendered("monthly-long-cooldown-team") / ".copier-answers.hardened-release.yml"
+    )
+    for name, value in VARIANTS["monthly-long-cooldown-team"].items():
+        assert answers[name] == value
+    assert answers["_src_path"] and answers["_commit"]
+
+
+def test_releasing_doc_has_the_users_values(rendered: Callable[[str], Path]) -> None:
+    text = (rendered("monthly-long-cooldown-team") / "docs" / "releasing.md").read_text()
+    for expected in (
+        "# Releasing sample-pkg",
+        "The release team: @octo-org/release-team, @alice.",
+        "| Owner | `octo-org` |",
+        "| Repository name | `sample` |",
+        "| Workflow name | `release.yml` |",
+        "| Environment name | `release` |",
+        "https://github.com/octo-org/sample/settings/environments",
+        "https://pypi.org/manage/project/sample-pkg/settings/publishing/",
+        "`release-*`, and no branch rule",
+        "https://github.com/octo-org/sample/releases/new",
+        "release-1.2.3",
+        "gh attestation verify",
+        "--signer-workflow octo-org/sample/.github/workflows/release.yml",
+        "pypi-attestations verify pypi --repository https://github.com/octo-org/sample",
+        "## When a release goes wrong",
+        "## A one-maintainer project",
+    ):
+        assert expected in text, expected
+
+
+def test_releasing_doc_follows_the_answers(rendered: Callable[[str], Path]) -> None:
+    default = (rendered("default") / "RELEASING.md").read_text()
+    assert "The release team is not named yet" in default
+    assert "TestPyPI" not in default
+    staged = (rendered("one-day-cooldown-custom-envs") / "RELEASING.md").read_text()
+    assert "https://test.pypi.org/manage/account/publishing/" in staged
+    assert "| Environment name | `staging` |" in staged
+    assert "*Run workflow*" in staged and "pkg-v1.2.3" in staged
+    no_attest = (rendered("release-build-testpypi0-attest0") / "RELEASING.md").read_text()
+    assert "gh attestation verify" not in no_attest
+    assert "pypi-attestations verify" in no_attest
+    tagged = (rendered("tag-build-testpypi0-attest0") / "RELEASING.md").read_text()
+    assert "git push origin v1.2.3" in tagged
+
+
+def test_allowed_actions_are_the_ones_used(rendered: Callable[[str], Path]) -> None:
+    for name in VARIANTS:
+        project = rendered(name)
+        used = {
+            line.split("uses: ")[1].split("@")[0]
+            for workflow in (project / ".github" / "workflows").glob("*.yml")
+            for line in workflow.read_text().splitlines()
+            if "uses: " in line
+        }
+        third_party = sorted(action for action in used if not action.startswith("actions/"))
+        doc = (project / VARIANTS[name].get("releasing_doc", "RELEASING.md")).read_text()
+        assert f"`{', '.join(a + '@*' for a in third_party)}`." in doc
+
+
+def test_message_after_copy_lists_the_manual_steps(tmp_path: Path) -> None:
+    copier = Path(sys.executable).parent / "copier"
+    result = subprocess.run(
+        [
+            str(copier),
+            "copy",
+            "--defaults",
+            "--vcs-ref=HEAD",
+            "-d",
+            "pypi_name=sample-pkg",
+            "-d",
+            "github_repository=octo/sample",
+            "-d",
+            "testpypi=true",
+            "-d",
+            "release_team=@octo/release",
+            str(ROOT),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    message = result.stdout + result.stderr
+    for expected in (
+        "https://pypi.org/manage/project/sample-pkg/settings/publishing/",
+        "owner octo, repository sample, workflow release.yml, environment pypi",
+        "environment testpypi",
+        "https://github.com/octo/sample/settings/environments",
+        "required reviewers (@octo/release)",
+        "deployment tag rule: v*",
+    ):
+        assert expected in message, expected
+
+
+@pytest.mark.parametrize("answers", [{"release_trigger": "tag", "tag_pattern": "v*.*"}])
+def test_tag_trigger_watches_the_tag_pattern(tmp_path: Path, answers: dict[str, str]) -> None:
+    workflow = load_yaml(
+        render(tmp_path, {**REQUIRED, **answers}) / ".github/workflows/release.yml"
+    )
+    assert workflow["on"]["push"] == {"tags": ["v*.*"]}
+    assert "release" not in workflow["on"]

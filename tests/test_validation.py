@@ -1,0 +1,182 @@
+"""Bad answers are refused at question time, with a clear message, and nothing is written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, render
+from variants import REQUIRED
+
+INJECTIONS = ["${{ github.token }}", "x'y", 'x"y', "x\ny", "x: y", " x", "x ", "[x]"]
+
+BAD: dict[str, list[object]] = {
+    "pypi_name": [
+        "",
+        "-pkg",
+        "pkg-",
+        "my pkg",
+        "pkg/x",
+        "pkg\n",
+        "pkg${{ github.token }}",
+        "paquête",
+        *INJECTIONS,
+    ],
+    "github_repository": [
+        "",
+        "octo",
+        "octo/",
+        "/repo",
+        "octo/repo/x",
+        "-octo/repo",
+        "octo-/repo",
+        "octo/.",
+        "octo/..",
+        "o" * 40 + "/repo",
+        "octo/" + "r" * 101,
+        "octo/re po",
+        "octo/repo\n",
+        *INJECTIONS,
+    ],
+    "release_trigger": ["push", "Release", "release\n"],
+    "build_tool": ["poetry", "build\n"],
+    "pypi_environment": ["", "py pi", "e" * 256, "pypi\n", *INJECTIONS],
+    "dependabot_interval": ["hourly", "weekly\n"],
+    "dependabot_cooldown_days": [-1, 91, "seven"],
+    "release_team": [
+        "alice",
+        "@",
+        "@-alice",
+        "@alice-",
+        "@org/team/x",
+        "@alice;rm",
+        " @alice",
+        "@alice ",
+        "@alice\n@bob",
+        "${{ github.actor }}",
+        "@a/${{ x }}",
+    ],
+    "tag_pattern": ["", "v1.0", "/v*", "v*\n", "v[0-9]*", "v* x", *INJECTIONS],
+    "releasing_doc": [
+        "",
+        "RELEASING.txt",
+        "../RELEASING.md",
+        "/RELEASING.md",
+        "docs//x.md",
+        ".github/RELEASING.md",
+        "a b.md",
+        ".md",
+        *INJECTIONS,
+    ],
+}
+
+GOOD: dict[str, list[object]] = {
+    "pypi_name": ["a", "A.b_c-1", "numpy"],
+    "github_repository": ["a/b", "Octo-Org/my.repo_name-2", "o" * 39 + "/" + "r" * 100],
+    "pypi_environment": ["release", "pypi.org_prod-1"],
+    "release_team": ["@org/release-team", "@alice @bob", "@org/team, @alice", ""],
+    "tag_pattern": ["*", "v*", "release-*", "pkg/v?.*", "v*.*.*"],
+    "releasing_doc": ["RELEASE.md", "docs/releasing.md", "docs/dev/RELEASING.md"],
+    "dependabot_cooldown_days": [0, 1, 90],
+}
+
+
+def existing_repository(path: Path) -> dict[str, str]:
+    """A destination that already holds a project, to show that nothing of it changes."""
+    files = {"README.md": "# Project\n", ".github/dependabot.yml": "version: 2\nupdates: []\n"}
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    return files
+
+
+def snapshot(path: Path) -> dict[str, str]:
+    return {
+        str(file.relative_to(path)): file.read_text()
+        for file in sorted(path.rglob("*"))
+        if file.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [(question, answer) for question, answers in BAD.items() for answer in answers],
+)
+def test_bad_answer_is_refused_and_nothing_written(
+    tmp_path: Path, question: str, answer: object
+) -> None:
+    before = existing_repository(tmp_path)
+    with pytest.raises(ValueError, match=f"{question}|invalid literal for int") as error:
+        render(tmp_path, {**REQUIRED, question: answer})
+    # Our validators name the question and say what it must be; Copier words choices and
+    # whole numbers itself.
+    message = str(error.value)
+    assert (
+        f"{question} must" in message
+        or f"Invalid choice for '{question}'" in message
+        or "invalid literal for int()" in message
+    ), message
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [(question, answer) for question, answers in GOOD.items() for answer in answers],
+)
+def test_good_answer_is_accepted(tmp_path: Path, question: str, answer: object) -> None:
+    render(tmp_path, {**REQUIRED, question: answer})
+    answers_file = (tmp_path / ".copier-answers.hardened-release.yml").read_text()
+    assert f"{question}:" in answers_file
+
+
+def test_testpypi_environment_must_differ(tmp_path: Path) -> None:
+    answers = {**REQUIRED, "testpypi": True, "testpypi_environment": "PyPI"}
+    with pytest.raises(ValueError, match="testpypi_environment must differ"):
+        render(tmp_path, answers)
+    assert not any(tmp_path.iterdir())
+
+
+def test_github_repository_is_required(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match='Question "github_repository" is required'):
+        render(tmp_path, {"pypi_name": "sample-pkg"})
+    assert not any(tmp_path.iterdir())
+
+
+def test_cli_exits_non_zero_with_the_message(tmp_path: Path) -> None:
+    """What a user sees: the copier command fails, says why, and writes nothing."""
+    before = existing_repository(tmp_path)
+    copier = Path(sys.executable).parent / "copier"
+    result = subprocess.run(
+        [
+            str(copier),
+            "copy",
+            "--defaults",
+            "--vcs-ref=HEAD",
+            "-d",
+            "pypi_name=sample-pkg",
+            "-d",
+            "github_repository=octo/sample",
+            "-d",
+            "tag_pattern=v*${{ github.ref }}",
+            str(ROOT),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode != 0
+    assert "tag_pattern must be a glob" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_pytest_copie_reports_the_failure(copie) -> None:  # noqa: ANN001 (pytest-copie's fixture)
+    result = copie.copy(extra_answers={**REQUIRED, "pypi_name": "bad name"})
+    assert result.exit_code != 0
+    assert "pypi_name must be a distribution name" in str(result.exception)
+    assert not any(result.project_dir.iterdir()) if result.project_dir else True
