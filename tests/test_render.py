@@ -155,8 +155,8 @@ def test_message_after_copy_lists_the_manual_steps(tmp_path: Path) -> None:
     message = result.stdout + result.stderr
     for expected in (
         "https://pypi.org/manage/project/sample-pkg/settings/publishing/",
-        "owner octo, repository sample, workflow release.yml, environment pypi",
-        "environment testpypi",
+        "owner octo, repository sample, workflow release.yml,\n     environment pypi\n",
+        "with environment testpypi.",
         "https://github.com/octo/sample/settings/environments",
         "required reviewers (@octo/release)",
         "deployment tag rule: v*",

@@ -1,0 +1,168 @@
+"""Benchmark: how much longer `copier copy` of this template takes than of a one-file template.
+
+It times Copier rendering this repository's template (the default variant, answering only
+``pypi_name=sample-pkg`` and ``github_repository=octo-org/sample``, always at ``vcs_ref="HEAD"``)
+against Copier rendering a minimal template it creates itself: a ``copier.yml`` with one question
+and ``_subdirectory``, and one ``.jinja`` file, committed to a git repository of its own so that
+both go through the same clone path. Whatever both share (Copier's fixed costs, such as cloning a
+local git repository and checking it out) cancels out in the ratio; what is left is the cost of
+this template's own questions, files and Jinja. (One thing does not cancel out: when this repository
+has uncommitted changes, Copier copies them into its clone with an extra ``git add`` and
+``git commit`` on every render; the report says when that was the case.)
+
+The two renders are interleaved (template, one-file, template, one-file, ...) after warm-up
+rounds, so that machine noise hits both alike; each renders into a fresh temporary directory, and
+only ``copier.run_copy`` is timed. It reports the median and minimum of each, the ratio of the
+medians (template / one-file) and whether that ratio is within a target.
+
+This is a benchmark, not a test: run it by hand, from anywhere, with Copier installed::
+
+    python benchmarks/bench_copy.py                 # 15 rounds, target ratio 1.10
+    python benchmarks/bench_copy.py --rounds 30 --target 1.25 --check   # exit 1 above target
+    python benchmarks/bench_copy.py --json          # the numbers as JSON
+
+It exits 0 whatever the ratio, unless ``--check`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import copier
+from copier.errors import DirtyLocalWarning
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ANSWERS = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
+WARMUP_ROUNDS = 2
+
+ONE_FILE_COPIER_YML = """\
+_subdirectory: template
+
+project_name:
+  type: str
+  help: Name of the project
+  default: sample
+"""
+ONE_FILE_JINJA = "# {{ project_name }}\n\nRendered by a one-file Copier template.\n"
+
+
+def make_one_file_template(root: Path) -> Path:
+    """Create the one-file template in `root`, as a git repository with one commit."""
+    (root / "template").mkdir(parents=True)
+    (root / "copier.yml").write_text(ONE_FILE_COPIER_YML, encoding="utf-8")
+    (root / "template" / "README.md.jinja").write_text(ONE_FILE_JINJA, encoding="utf-8")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "One-file template"]):
+        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    return root
+
+
+def is_dirty(repo: Path) -> bool:
+    """Whether `repo` has uncommitted changes, which Copier adds to its clone of HEAD."""
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, check=True, capture_output=True, text=True
+    )
+    return bool(status.stdout.strip())
+
+
+def render(src: Path, data: dict[str, str]) -> float:
+    """Render `src` into a fresh temporary directory; return the seconds `run_copy` took."""
+    with tempfile.TemporaryDirectory(prefix="bench-copy-dst-") as dst:
+        start = time.perf_counter()
+        copier.run_copy(
+            str(src), dst, data=data, defaults=True, unsafe=False, quiet=True, vcs_ref="HEAD"
+        )
+        return time.perf_counter() - start
+
+
+def measure(rounds: int, one_file_src: Path) -> dict[str, list[float]]:
+    """Time both renders, interleaved, for `rounds` rounds after the warm-up rounds."""
+    renders: dict[str, Callable[[], float]] = {
+        "template": lambda: render(REPO_ROOT, ANSWERS),
+        "one_file": lambda: render(one_file_src, {}),
+    }
+    times: dict[str, list[float]] = {name: [] for name in renders}
+    for i in range(WARMUP_ROUNDS + rounds):
+        for name, run in renders.items():
+            seconds = run()
+            if i >= WARMUP_ROUNDS:
+                times[name].append(seconds)
+    return times
+
+
+def summarize(times: dict[str, list[float]], target: float, dirty: bool) -> dict[str, Any]:
+    """The median and minimum of each render, the ratio of the medians and the verdict."""
+    result: dict[str, Any] = {
+        name: {"median_s": statistics.median(ts), "min_s": min(ts), "rounds": len(ts)}
+        for name, ts in times.items()
+    }
+    ratio = result["template"]["median_s"] / result["one_file"]["median_s"]
+    result["ratio"] = ratio
+    result["target"] = target
+    result["passed"] = ratio <= target
+    result["template_dirty"] = dirty
+    result["copier_version"] = copier.__version__
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    """The result as lines of text."""
+    lines = [f"copier {copier.__version__}, {result['template']['rounds']} rounds"]
+    for name, label in (("template", "hardened-release"), ("one_file", "one-file template")):
+        r = result[name]
+        lines.append(
+            f"{label:>18}: median {r['median_s'] * 1000:8.1f} ms   min {r['min_s'] * 1000:8.1f} ms"
+        )
+    if result["template_dirty"]:
+        lines.append("(the template had uncommitted changes: Copier committed them in each clone)")
+    verdict = "PASS" if result["passed"] else "FAIL"
+    lines.append(
+        f"ratio of medians (template / one-file): {result['ratio']:.3f}"
+        f"   {verdict} (target <= {result['target']:.2f})"
+    )
+    return "\n".join(lines)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--rounds", type=positive_int, default=15, help="timed rounds (default: 15)"
+    )
+    parser.add_argument(
+        "--target", type=float, default=1.10, help="highest passing ratio (default: 1.10)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when the ratio is above the target"
+    )
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args(argv)
+
+    # A working tree with uncommitted changes makes Copier warn on every render of HEAD.
+    warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+    dirty = is_dirty(REPO_ROOT)
+    with tempfile.TemporaryDirectory(prefix="bench-copy-src-") as src:
+        times = measure(args.rounds, make_one_file_template(Path(src)))
+    result = summarize(times, args.target, dirty)
+    print(json.dumps(result, indent=2) if args.json else report(result))
+    return 1 if args.check and not result["passed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
