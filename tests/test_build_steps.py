@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import load_yaml
+from helpers import load_yaml, pin_source, render
+from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
 
 CHECK = "Check that the version matches the tag"
@@ -72,21 +75,23 @@ def build_job(project: Path) -> dict[str, Any]:
     return load_yaml(project / ".github" / "workflows" / "release.yml")["jobs"]["build"]
 
 
-@pytest.fixture(scope="session")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("setup-python") / "venv"
+#: The variant whose build job runs, for each build tool that builds in one job.
+TOOLS = {"build": "default", "uv": "release-uv-testpypi0-attest0"}
 
 
-@pytest.fixture(scope="session", params=sorted(KINDS))
+@pytest.fixture(
+    scope="session", params=[(t, k) for t in sorted(TOOLS) for k in sorted(KINDS)], ids="-".join
+)
 def built(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     rendered: Callable[[str], Path],
-    venv: Path,
 ) -> JobRun:
-    """The default variant's build job, run in full on a sample project for a release v1.2.3."""
-    workdir = sample_project(tmp_path_factory.mktemp(request.param) / "sample", request.param)
-    job = JobRun(build_job(rendered("default")), workdir, venv, tag("v1.2.3"))
+    """A build job, run in full on a sample project for a release v1.2.3."""
+    tool, kind = request.param
+    root = tmp_path_factory.mktemp(f"{tool}-{kind}")
+    workdir = sample_project(root / "sample", kind)
+    job = JobRun(build_job(rendered(TOOLS[tool])), workdir, root / "venv", tag("v1.2.3"))
     results = job.run_all()
     failed = [r for r in results if r.returncode]
     assert not failed, failed[0].output
@@ -99,7 +104,8 @@ def built(
 
 
 def test_dists_built(built: JobRun) -> None:
-    names = sorted(p.name for p in (built.workdir / "dist").iterdir())
+    # What upload-artifact uploads: hidden files (uv writes dist/.gitignore) are left out.
+    names = sorted(p.name for p in (built.workdir / "dist").iterdir() if p.name[0] != ".")
     assert names == ["sample_pkg-1.2.3-py3-none-any.whl", "sample_pkg-1.2.3.tar.gz"]
 
 
@@ -134,14 +140,15 @@ def test_version_check_skipped_when_not_releasing(built: JobRun) -> None:
     assert built.run(built.step(CHECK)).skipped
 
 
-def test_tag_prefix_comes_from_the_tag_pattern(
-    built: JobRun, rendered: Callable[[str], Path]
-) -> None:
+def tool_of(job: JobRun) -> str:
+    uses = {step.get("uses", "").split("@")[0] for step in job.job["steps"]}
+    return "uv" if "astral-sh/setup-uv" in uses else "build"
+
+
+def test_tag_prefix_comes_from_the_tag_pattern(built: JobRun, tmp_path: Path) -> None:
+    answers = {**REQUIRED, "build_tool": tool_of(built), "tag_pattern": "release-*"}
     job = JobRun(
-        build_job(rendered("monthly-long-cooldown-team")),
-        built.workdir,
-        built.venv,
-        tag("release-1.2.3"),
+        build_job(render(tmp_path, answers)), built.workdir, built.venv, tag("release-1.2.3")
     )
     result = job.run(job.step(CHECK))
     assert result.returncode == 0, result.output
@@ -176,7 +183,7 @@ def test_tag_prefix_comes_from_the_tag_pattern(
 def test_workflow_dispatch_publishes_only_from_a_release_tag(
     built: JobRun, rendered: Callable[[str], Path], github: dict[str, str], publishes: bool
 ) -> None:
-    project = rendered("workflow_dispatch-build-testpypi0-attest0")
+    project = rendered(f"workflow_dispatch-{tool_of(built)}-testpypi0-attest0")
     workflow = load_yaml(project / ".github" / "workflows" / "release.yml")
     job = JobRun(workflow["jobs"]["build"], built.workdir, built.venv, github)
     guard = job.run(job.step(GUARD))
@@ -209,3 +216,92 @@ def test_only_the_release_trigger_publishes(
     for job_id in ("publish", "publish-testpypi"):
         if job_id in jobs:
             assert evaluate(jobs[job_id]["if"], {"github.event_name": event}) is publishes
+
+
+#: Where each runner of the wheels matrix builds, as cibuildwheel names platforms and archs.
+CIBW_PLATFORMS = {
+    "ubuntu-latest": ("linux", "x86_64"),
+    "ubuntu-24.04-arm": ("linux", "aarch64"),
+    "macos-15-intel": ("macos", "x86_64"),
+    "macos-latest": ("macos", "arm64"),
+    "windows-latest": ("windows", "AMD64"),
+}
+
+
+def compiled_project(path: Path) -> Path:
+    """A small project with a C extension, in a git repository tagged v1.2.3."""
+    (path / "src").mkdir(parents=True)
+    (path / "src" / "sample_ext.c").write_text(
+        "#include <Python.h>\n"
+        'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "sample_ext"};\n'
+        "PyMODINIT_FUNC PyInit_sample_ext(void) { return PyModule_Create(&module); }\n"
+    )
+    (path / "README.md").write_text("# sample-ext\n\nA sample compiled project.\n")
+    (path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "sample-ext"\nversion = "1.2.3"\ndescription = "A sample"\n'
+        'readme = "README.md"\nrequires-python = ">=3.10"\n\n'
+        '[tool.setuptools]\next-modules = [{name = "sample_ext", sources = ["src/sample_ext.c"]}]\n'
+        '\n[tool.cibuildwheel]\nskip = "cp3??t-*"\n'
+    )
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "Sample", cwd=path)
+    git("tag", "v1.2.3", cwd=path)
+    return path
+
+
+def test_cibuildwheel_variant_builds_checks_and_merges(
+    tmp_path: Path, rendered: Callable[[str], Path]
+) -> None:
+    """The sdist job runs for real; a wheel built here stands in for the wheels job's; then the
+    job that merges them runs its checks, for a release and for a mismatching tag."""
+    workflow = load_yaml(
+        rendered("release-cibuildwheel-testpypi0-attest0") / ".github/workflows/release.yml"
+    )
+    project = compiled_project(tmp_path / "sample")
+    sdist = JobRun(workflow["jobs"]["sdist"], project, tmp_path / "venv", tag("v1.2.3"))
+    results = sdist.run_all()
+    assert all(r.returncode == 0 for r in results), results[-1].output
+    assert [p.name for p in (project / "dist").iterdir()] == ["sample_ext-1.2.3.tar.gz"]
+    wheel = subprocess.run(
+        [tmp_path / "venv" / "bin" / "python", "-m", "build", "--wheel", "--outdir", "dist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wheel.returncode == 0, wheel.stdout + wheel.stderr
+    merged = JobRun(workflow["jobs"]["build"], project, tmp_path / "venv", tag("v1.2.3"))
+    results = merged.run_all()
+    assert all(r.returncode == 0 for r in results), results[-1].output
+    assert "Every distribution is version 1.2.3" in results[-2].output
+    merged.github = tag("v1.2.4")
+    assert merged.run(merged.step(CHECK)).returncode == 1
+
+
+def test_cibuildwheel_builds_for_every_platform_of_the_matrix(
+    tmp_path: Path, rendered: Callable[[str], Path]
+) -> None:
+    """cibuildwheel, at the pinned action's release, finds wheels to build on each runner."""
+    workflow = load_yaml(
+        rendered("release-cibuildwheel-testpypi0-attest0") / ".github/workflows/release.yml"
+    )
+    assert workflow["jobs"]["wheels"]["strategy"]["matrix"]["os"] == list(CIBW_PLATFORMS)
+    _, version = pin_source()["pypa/cibuildwheel"]
+    cibuildwheel = Path(sys.executable).parent / "cibuildwheel"
+    assert metadata.version("cibuildwheel") == version.removeprefix("v")
+    project = compiled_project(tmp_path / "sample")
+    for platform, arch in CIBW_PLATFORMS.values():
+        identifiers = subprocess.run(
+            [cibuildwheel, "--print-build-identifiers", "--platform", platform, "--archs", arch],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert identifiers, (platform, arch)
+        assert all(arch.lower() in identifier.lower() for identifier in identifiers)
+        assert not any(
+            identifier.startswith("cp31") and "t-" in identifier for identifier in identifiers
+        ), "the project's own skip is honoured"

@@ -97,6 +97,8 @@ def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None
             expected = {"id-token": "write"} | ({"attestations": "write"} if attestations else {})
         elif job_id == "publish-testpypi":
             expected = {"id-token": "write"}
+        elif job_id == "build" and answers.get("build_tool") == "cibuildwheel":
+            expected = {}  # it only downloads this run's artifacts
         else:
             expected = {"contents": "read"}
         assert job["permissions"] == expected, job_id
@@ -147,16 +149,56 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
 
 
 def test_build_job(variant: tuple[dict, Path]) -> None:
-    _, project = variant
-    build = release(project)["jobs"]["build"]
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    build = jobs["build"]
     assert "environment" not in build
     steps = build["steps"]
     uses = [action(step) for step in steps if "uses" in step]
-    assert uses[0] == "actions/checkout" and uses[-1] == "actions/upload-artifact"
-    assert steps[-1]["with"]["name"] == "dist"
     runs = "\n".join(step.get("run", "") for step in steps)
-    assert "twine check --strict dist/*" in runs
-    assert "parse_wheel_filename" in runs, "the version/tag check is present"
+    tool = answers.get("build_tool", "build")
+    first = {
+        "build": ["actions/checkout", "actions/setup-python"],
+        "uv": ["actions/checkout", "astral-sh/setup-uv"],
+        "cibuildwheel": ["actions/download-artifact", "actions/setup-python"],
+    }[tool]
+    assert uses == [*first, "actions/upload-artifact"]
+    assert steps[-1]["with"] == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
+    assert "check --strict dist/*" in runs
+    version_check = next(
+        s for s in steps if s.get("name") == "Check that the version matches the tag"
+    )
+    assert "parse_wheel_filename" in version_check["run"]
+    assert version_check["if"]
+    assert set(jobs) - {"publish", "publish-testpypi"} == (
+        {"sdist", "wheels", "build"} if tool == "cibuildwheel" else {"build"}
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [name for name, answers in VARIANTS.items() if answers.get("build_tool") == "cibuildwheel"],
+)
+def test_cibuildwheel_artifacts_are_unique_and_merged(
+    name: str, rendered: Callable[[str], Path]
+) -> None:
+    answers = VARIANTS[name]
+    jobs = release(rendered(name))["jobs"]
+    uploads = {
+        job_id: [s["with"]["name"] for s in job["steps"] if action(s) == "actions/upload-artifact"]
+        for job_id, job in jobs.items()
+    }
+    assert uploads["sdist"] == ["dist-sdist"]
+    assert uploads["wheels"] == ["dist-wheels-${{ matrix.os }}"]
+    matrix = jobs["wheels"]["strategy"]["matrix"]["os"]
+    assert len(matrix) == len(set(matrix)) == 5
+    assert jobs["wheels"]["runs-on"] == "${{ matrix.os }}"
+    download = jobs["build"]["steps"][
+        1 if answers.get("release_trigger") == "workflow_dispatch" else 0
+    ]
+    assert download["with"] == {"pattern": "dist-*", "merge-multiple": True, "path": "dist/"}
+    assert jobs["build"]["needs"] == ["sdist", "wheels"]
+    assert uploads["build"] == ["dist"]
 
 
 def test_every_job_has_a_timeout_and_a_name(variant: tuple[dict, Path]) -> None:
@@ -165,7 +207,7 @@ def test_every_job_has_a_timeout_and_a_name(variant: tuple[dict, Path]) -> None:
         data = load_yaml(project / workflow)
         assert data["name"]
         for job in data["jobs"].values():
-            assert 0 < job["timeout-minutes"] <= 30
+            assert 0 < job["timeout-minutes"] <= 60
             assert job["name"]
 
 

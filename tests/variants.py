@@ -8,7 +8,7 @@ import itertools
 REQUIRED = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
 
 TRIGGERS = ("release", "workflow_dispatch", "tag")
-BUILD_TOOLS = ("build",)
+BUILD_TOOLS = ("build", "uv", "cibuildwheel")
 
 
 def _variants() -> dict[str, dict[str, object]]:

@@ -110,16 +110,28 @@ class JobRun:
     def _stand_in(self, step: dict[str, Any], name: str) -> StepResult:
         action = step["uses"].split("@")[0]
         if action == "actions/checkout":
-            assert (self.workdir / "pyproject.toml").exists()
+            assert (self.workdir / "pyproject.toml").exists()  # the sample project is checked out
         elif action == "actions/setup-python":
-            if not (self.venv / "bin" / "python").exists():
-                subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
+            self._venv()
+        elif action == "astral-sh/setup-uv":
+            self._venv()
+            uv = f"uv=={step['with']['version']}"
+            subprocess.run(
+                [self.venv / "bin" / "python", "-m", "pip", "install", "-q", uv], check=True
+            )
+        elif action == "actions/download-artifact":
+            path = self.workdir / step["with"]["path"]
+            assert path.is_dir() and any(path.iterdir()), f"the test puts the artifacts at {path}"
         elif action == "actions/upload-artifact":
             path = self.workdir / step["with"]["path"]
             assert path.is_dir() and any(path.iterdir()), f"nothing to upload at {path}"
         else:
             raise AssertionError(f"no stand-in for {action}")
         return StepResult(name, skipped=False)
+
+    def _venv(self) -> None:
+        if not (self.venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
 
     def run_all(self) -> list[StepResult]:
         results = []
