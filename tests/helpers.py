@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,78 @@ def pin_source() -> dict[str, tuple[str, str]]:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
+
+
+ANSWERS_FILE = ".copier-answers.hardened-release.yml"
+TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins")
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run git with a fixed identity, as a test's own repositories need."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+class TemplateVersions:
+    """Versions of this template, as tags of a temporary git repository made from the working
+    tree: `release("v1.0.0")` tags what is there; edit files under `path`, release again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True)
+        for part in TEMPLATE_PARTS:
+            source = ROOT / part
+            if source.is_dir():
+                shutil.copytree(source, path / part)
+            else:
+                shutil.copy2(source, path / part)
+        git("init", "-q", "-b", "main", cwd=path)
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        file = self.path / relative
+        text = file.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        file.write_text(text.replace(old, new))
+
+    def release(self, tag: str) -> None:
+        git("add", "-A", cwd=self.path)
+        git("commit", "-q", "--allow-empty", "-m", tag, cwd=self.path)
+        git("tag", tag, cwd=self.path)
+
+
+def project_repository(path: Path, files: dict[str, str] | None = None) -> Path:
+    """A project's git repository with some files of its own, committed."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in {"README.md": "# Project\n", **(files or {})}.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "The project", cwd=path)
+    return path
+
+
+def bump_pin(project: Path, action: str, sha: str, version: str) -> None:
+    """Move every pin of `action` in the project's workflows, as a Dependabot pull request does."""
+    for workflow in (project / ".github" / "workflows").glob("*.yml"):
+        text = re.sub(
+            rf"(uses: {re.escape(action)}@)[0-9a-f]{{40}} # v[0-9.]+",
+            rf"\g<1>{sha} # {version}",
+            workflow.read_text(),
+        )
+        workflow.write_text(text)
+
+
+def tree(path: Path) -> dict[str, str]:
+    """Every file below `path` but git's own, with its text."""
+    return {
+        str(file.relative_to(path)): file.read_text()
+        for file in sorted(path.rglob("*"))
+        if file.is_file() and ".git" not in file.relative_to(path).parts
+    }

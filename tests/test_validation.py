@@ -72,6 +72,16 @@ BAD: dict[str, list[object]] = {
         ".md",
         *INJECTIONS,
     ],
+    "action_pins": [
+        "actions/checkout",
+        ["actions/checkout"],
+        {"actions/checkout": "v4"},
+        {"actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1"},
+        {"actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n  evil: x"},
+        {"actions/checkout": "3D3C42E5AAC5BA805825DA76410C181273BA90B1 # v7.0.1"},
+        {"actions checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"},
+        {"actions/checkout": 7},
+    ],
 }
 
 GOOD: dict[str, list[object]] = {
@@ -82,6 +92,7 @@ GOOD: dict[str, list[object]] = {
     "tag_pattern": ["*", "v*", "release-*", "pkg/v?.*", "v*.*.*"],
     "releasing_doc": ["RELEASE.md", "docs/releasing.md", "docs/dev/RELEASING.md"],
     "dependabot_cooldown_days": [0, 1, 90],
+    "action_pins": [{"actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"}],
 }
 
 

@@ -1,0 +1,181 @@
+"""`copier update` brings revised guidance, keeps the project's edits, and never fights its
+Dependabot over pins. The tests make their own template versions as temporary git repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import copier
+import pytest
+
+from helpers import (
+    ANSWERS_FILE,
+    TemplateVersions,
+    bump_pin,
+    git,
+    load_yaml,
+    pin_source,
+    pins_in,
+    project_repository,
+)
+from variants import REQUIRED
+
+CHECKOUT = "actions/checkout"
+USER_SHA, USER_VERSION = "b" * 40, "v7.9.0"  # what the project's Dependabot moved to
+LAGGING_SHA, LAGGING_VERSION = "a" * 40, "v7.0.2"  # a template release behind the project
+RELEASE = ".github/workflows/release.yml"
+
+
+def copy(template: TemplateVersions, project: Path, tag: str, **answers: object) -> None:
+    copier.run_copy(
+        str(template.path),
+        project,
+        data={**REQUIRED, **answers},
+        vcs_ref=tag,
+        defaults=True,
+        overwrite=True,
+        unsafe=False,
+        quiet=True,
+    )
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", f"Adopt hardened-release {tag}", cwd=project)
+
+
+def update(project: Path, tag: str, **answers: object) -> None:
+    copier.run_update(
+        project,
+        data=answers,
+        vcs_ref=tag,
+        answers_file=ANSWERS_FILE,
+        defaults=True,
+        overwrite=True,
+        unsafe=False,
+        quiet=True,
+    )
+
+
+def assert_merged_cleanly(project: Path) -> None:
+    for file in project.rglob("*"):
+        if ".git" in file.parts or not file.is_file():
+            continue
+        assert not file.name.endswith(".rej"), file
+        text = file.read_text()
+        assert "<<<<<<<" not in text and ">>>>>>>" not in text, f"conflict in {file}"
+
+
+def pins(project: Path) -> dict[str, tuple[str, str | None]]:
+    found = {}
+    for workflow in (project / ".github" / "workflows").glob("*.yml"):
+        for action, ref, comment in pins_in(workflow):
+            assert found.setdefault(action, (ref, comment)) == (ref, comment), action
+    return found
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> TemplateVersions:
+    """v1.0.0 is this working tree; v2.0.0 revises the guidance, adds a step, and moves the
+    checkout pin to a release the project's Dependabot has already passed."""
+    versions = TemplateVersions(tmp_path / "template")
+    versions.release("v1.0.0")
+    versions.edit(
+        "template/[[ releasing_doc ]].jinja",
+        "\n## Who does what\n",
+        "\nRevised guidance: read this before every release.\n\n## Who does what\n",
+    )
+    versions.edit(
+        "template/.github/workflows/release.yml.jinja",
+        "      - name: Build the sdist and wheel\n        run: python -m build\n",
+        "      - name: Build the sdist and wheel\n        run: python -m build\n"
+        "      - name: List the distributions\n        run: ls -l dist/\n",
+    )
+    source = pin_source()[CHECKOUT]
+    versions.edit(
+        "pins/action.yml",
+        f"{CHECKOUT}@{source[0]} # {source[1]}",
+        f"{CHECKOUT}@{LAGGING_SHA} # {LAGGING_VERSION}",
+    )
+    versions.release("v2.0.0")
+    return versions
+
+
+@pytest.fixture
+def adopted(tmp_path: Path, template: TemplateVersions) -> Path:
+    """A project at v1.0.0 that has lived a while: Dependabot moved a pin, and the release team
+    edited the release document, the workflow and the Dependabot schedule."""
+    project = project_repository(tmp_path / "project")
+    copy(template, project, "v1.0.0")
+    bump_pin(project, CHECKOUT, USER_SHA, USER_VERSION)
+    with (project / "RELEASING.md").open("a") as doc:
+        doc.write("\n## Announcing\n\nPost the release notes on the mailing list.\n")
+    workflow = (
+        (project / RELEASE)
+        .read_text()
+        .replace(
+            "      - name: Install the build tools\n",
+            "      - name: Show the Python version\n        run: python --version\n"
+            "      - name: Install the build tools\n",
+        )
+    )
+    (project / RELEASE).write_text(workflow)
+    dependabot = project / ".github" / "dependabot.yml"
+    dependabot.write_text(dependabot.read_text().replace("interval: weekly", "interval: daily"))
+    git("commit", "-q", "-am", "Release team's edits; Dependabot's pin bump", cwd=project)
+    return project
+
+
+def test_update_keeps_edits_and_brings_guidance(adopted: Path) -> None:
+    update(adopted, "v2.0.0")
+    assert_merged_cleanly(adopted)
+    doc = (adopted / "RELEASING.md").read_text()
+    assert "Revised guidance: read this before every release." in doc
+    assert "Post the release notes on the mailing list." in doc
+    workflow = (adopted / RELEASE).read_text()
+    assert "name: Show the Python version" in workflow
+    assert "name: List the distributions" in workflow
+    assert load_yaml(adopted / ".github/dependabot.yml")["updates"][0]["schedule"] == {
+        "interval": "daily"
+    }
+    answers = load_yaml(adopted / ANSWERS_FILE)
+    assert answers["_commit"] == "v2.0.0"
+
+
+def test_update_never_downgrades_a_pin_dependabot_moved(adopted: Path) -> None:
+    update(adopted, "v2.0.0")
+    assert_merged_cleanly(adopted)
+    assert pins(adopted)[CHECKOUT] == (USER_SHA, USER_VERSION)
+    assert LAGGING_SHA not in (adopted / RELEASE).read_text()
+
+
+def test_update_to_the_same_version_changes_nothing(adopted: Path) -> None:
+    before = git("rev-parse", "HEAD^{tree}", cwd=adopted)
+    update(adopted, "v1.0.0")
+    git("add", "-A", cwd=adopted)
+    assert git("write-tree", cwd=adopted) == before
+
+
+def test_update_pins_actions_the_project_does_not_have_yet(
+    tmp_path: Path, template: TemplateVersions
+) -> None:
+    """Switching to uv brings astral-sh/setup-uv, pinned from the template's source."""
+    project = project_repository(tmp_path / "project")
+    copy(template, project, "v1.0.0")
+    bump_pin(project, CHECKOUT, USER_SHA, USER_VERSION)
+    git("commit", "-q", "-am", "Dependabot's pin bump", cwd=project)
+    update(project, "v2.0.0", build_tool="uv")
+    assert_merged_cleanly(project)
+    assert "astral-sh/setup-uv" in load_yaml(project / ANSWERS_FILE)["action_pins"]
+    found = pins(project)
+    assert found["astral-sh/setup-uv"] == pin_source()["astral-sh/setup-uv"]
+    assert found[CHECKOUT] == (USER_SHA, USER_VERSION)
+
+
+def test_new_projects_get_the_new_pins(tmp_path: Path, template: TemplateVersions) -> None:
+    project = project_repository(tmp_path / "fresh")
+    copy(template, project, "v2.0.0")
+    assert pins(project)[CHECKOUT] == (LAGGING_SHA, LAGGING_VERSION)
+
+
+def test_answers_record_the_pins_rendered(adopted: Path) -> None:
+    recorded = load_yaml(adopted / ANSWERS_FILE)["action_pins"]
+    source = pin_source()
+    assert recorded == {action: f"{sha} # {version}" for action, (sha, version) in source.items()}
