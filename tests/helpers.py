@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +126,16 @@ def tree(path: Path) -> dict[str, str]:
         for file in sorted(path.rglob("*"))
         if file.is_file() and ".git" not in file.relative_to(path).parts
     }
+
+
+def copier_cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run the `copier` command of the test environment, as a user types it, uncoloured."""
+    command = [str(Path(sys.executable).parent / "copier"), *map(str, args)]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )

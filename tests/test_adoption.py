@@ -4,15 +4,13 @@ nothing the project had: its Dependabot entries, its documents, another template
 from __future__ import annotations
 
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
 
-from helpers import ANSWERS_FILE, ROOT, git, load_yaml, project_repository, tree
+from helpers import ANSWERS_FILE, ROOT, copier_cli, git, load_yaml, project_repository, tree
 from test_lint import YAMLLINT_CONFIG, check, tool
 from variants import REQUIRED
 
@@ -192,48 +190,25 @@ def test_another_templates_answers_are_untouched(project: Path) -> None:
     assert load_yaml(project / ANSWERS_FILE)["_src_path"] == str(ROOT)
 
 
-def readme_adoption_command() -> list[str]:
+def run_readme_adoption_command(project: Path, name: str) -> str:
+    """The README's adoption command, with this template for <template> at HEAD."""
     readme = (ROOT / "README.md").read_text()
-    (command,) = [
-        line
-        for line in readme.splitlines()
-        if line.startswith("copier copy --defaults --overwrite")
-    ]
-    return shlex.split(command)
+    (line,) = [row for row in readme.splitlines() if row.startswith("copier copy --defaults")]
+    fill = {"<template>": str(ROOT), "--vcs-ref=<tag>": "--vcs-ref=HEAD"}
+    words = [fill.get(word, word) for word in shlex.split(line)]
+    words = [w.replace("<owner>/<repo>", "octo/sample").replace("<name>", name) for w in words]
+    result = copier_cli(*words[1:], cwd=project)
+    return result.stderr if result.returncode else ""
 
 
 def test_readme_adoption_command_applies_everything(project: Path) -> None:
-    """The documented non-interactive command, with the template's path for <template>."""
-    words = readme_adoption_command()
-    words = [str(ROOT) if word == "<template>" else word for word in words]
-    words = ["--vcs-ref=HEAD" if word.startswith("--vcs-ref=") else word for word in words]
-    words = [
-        w.replace("<owner>/<repo>", "octo/sample").replace("<name>", "sample-pkg") for w in words
-    ]
-    copier_bin = str(Path(sys.executable).parent / "copier")
-    subprocess.run([copier_bin, *words[1:]], cwd=project, check=True, capture_output=True)
-    status = git("status", "--porcelain", cwd=project)
-    touched = {line[3:] for line in status.splitlines()}
-    assert touched == {
-        ANSWERS_FILE,
-        ".github/dependabot.yml",
-        ".github/workflows/release.yml",
-        ".github/workflows/zizmor.yml",
-        "RELEASING.md",
-    }
+    assert run_readme_adoption_command(project, "sample-pkg") == ""
+    touched = {line[3:] for line in git("status", "--porcelain", cwd=project).splitlines()}
+    assert touched == RELEASE_SETUP
 
 
 def test_readme_adoption_command_changes_nothing_on_a_bad_answer(project: Path) -> None:
-    words = readme_adoption_command()
-    words = [str(ROOT) if word == "<template>" else word for word in words]
-    words = ["--vcs-ref=HEAD" if word.startswith("--vcs-ref=") else word for word in words]
-    words = [
-        w.replace("<owner>/<repo>", "octo/sample").replace("<name>", "bad name") for w in words
-    ]
-    copier_bin = str(Path(sys.executable).parent / "copier")
-    result = subprocess.run(
-        [copier_bin, *words[1:]], cwd=project, capture_output=True, text=True, check=False
+    assert "pypi_name must be a distribution name" in run_readme_adoption_command(
+        project, "bad name"
     )
-    assert result.returncode != 0
-    assert "pypi_name must be a distribution name" in result.stderr
     assert git("status", "--porcelain", "--ignored", cwd=project) == ""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, render
+from helpers import ROOT, copier_cli, render
 from variants import REQUIRED
 
 INJECTIONS = ["${{ github.token }}", "x'y", 'x"y', "x\ny", "x: y", " x", "x ", "[x]"]
@@ -160,26 +157,18 @@ def test_github_repository_is_required(tmp_path: Path) -> None:
 def test_cli_exits_non_zero_with_the_message(tmp_path: Path) -> None:
     """What a user sees: the copier command fails, says why, and writes nothing."""
     before = existing_repository(tmp_path)
-    copier = Path(sys.executable).parent / "copier"
-    result = subprocess.run(
-        [
-            str(copier),
-            "copy",
-            "--defaults",
-            "--vcs-ref=HEAD",
-            "-d",
-            "pypi_name=sample-pkg",
-            "-d",
-            "github_repository=octo/sample",
-            "-d",
-            "tag_pattern=v*${{ github.ref }}",
-            str(ROOT),
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
+    result = copier_cli(
+        "copy",
+        "--defaults",
+        "--vcs-ref=HEAD",
+        "-d",
+        "pypi_name=sample-pkg",
+        "-d",
+        "github_repository=octo/sample",
+        "-d",
+        "tag_pattern=v*${{ github.ref }}",
+        ROOT,
+        tmp_path,
     )
     assert result.returncode != 0
     assert "tag_pattern must be a glob" in result.stderr
