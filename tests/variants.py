@@ -41,7 +41,7 @@ def _variants() -> dict[str, dict[str, object]]:
         "testpypi_environment": "staging",
         "pypi_environment": "production",
         "release_trigger": "workflow_dispatch",
-        "tag_pattern": "pkg-v?.*",
+        "tag_pattern": "pkg-v*.*",
     }
     return {name: {**REQUIRED, **answers} for name, answers in variants.items()}
 
