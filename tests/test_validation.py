@@ -182,7 +182,7 @@ def test_cli_exits_non_zero_with_the_message(tmp_path: Path) -> None:
         tmp_path,
     )
     assert result.returncode != 0
-    assert "tag_pattern must be a glob" in result.stderr
+    assert "tag_pattern must be letters, digits" in result.stderr
     assert snapshot(tmp_path) == before
 
 
