@@ -78,6 +78,7 @@ EXISTING = {
 RELEASE_SETUP = {
     ANSWERS_FILE,
     ".github/dependabot.yml",
+    ".github/release-settings.py",
     ".github/workflows/release.yml",
     ".github/workflows/zizmor.yml",
     "RELEASING.md",

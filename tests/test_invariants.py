@@ -40,6 +40,7 @@ def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
     expected = {
         ".copier-answers.hardened-release.yml",
         ".github/dependabot.yml",
+        ".github/release-settings.py",
         *WORKFLOWS,
         answers.get("releasing_doc", "RELEASING.md"),
     }
@@ -108,6 +109,8 @@ def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None
             expected = {"id-token": "write"}
         elif job_id == "build" and answers.get("build_tool") == "cibuildwheel":
             expected = {}  # it only downloads this run's artifacts
+        elif job_id == "preflight":
+            expected = {"actions": "read"}  # reads the environments and their deployment rules
         else:
             expected = {"contents": "read"}
         assert job["permissions"] == expected, job_id
@@ -179,7 +182,7 @@ def test_build_job(variant: tuple[dict, Path]) -> None:
     )
     assert "parse_wheel_filename" in version_check["run"]
     assert version_check["if"]
-    assert set(jobs) - {"publish", "publish-testpypi"} == (
+    assert set(jobs) - {"publish", "publish-testpypi", "preflight"} == (
         {"sdist", "wheels", "build"} if tool == "cibuildwheel" else {"build"}
     )
 
