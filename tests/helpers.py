@@ -139,3 +139,9 @@ def copier_cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProce
         check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
+
+
+def copy_with_cli(dst: Path, answers: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`copier copy --defaults` of the working tree, each answer given with -d."""
+    data = [arg for name, value in answers.items() for arg in ("-d", f"{name}={value}")]
+    return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, ROOT, dst)

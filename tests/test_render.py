@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ROOT, copier_cli, load_yaml, render
+from helpers import ROOT, copy_with_cli, load_yaml, render
 from variants import REQUIRED, VARIANTS
 
 COPIER_YML = yaml.safe_load((ROOT / "copier.yml").read_text())
@@ -129,21 +129,8 @@ def test_allowed_actions_are_the_ones_used(rendered: Callable[[str], Path]) -> N
 
 
 def test_message_after_copy_lists_the_manual_steps(tmp_path: Path) -> None:
-    result = copier_cli(
-        "copy",
-        "--defaults",
-        "--vcs-ref=HEAD",
-        "-d",
-        "pypi_name=sample-pkg",
-        "-d",
-        "github_repository=octo/sample",
-        "-d",
-        "testpypi=true",
-        "-d",
-        "release_team=@octo/release",
-        ROOT,
-        tmp_path,
-    )
+    answers = {"pypi_name": "sample-pkg", "github_repository": "octo/sample", "testpypi": "true"}
+    result = copy_with_cli(tmp_path, {**answers, "release_team": "@octo/release"})
     assert result.returncode == 0, result.stderr
     message = result.stdout + result.stderr
     for expected in (

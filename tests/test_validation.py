@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, copier_cli, render
+from helpers import copy_with_cli, render
 from variants import REQUIRED
 
 INJECTIONS = ["${{ github.token }}", "x'y", 'x"y', "x\ny", "x: y", " x", "x ", "[x]"]
@@ -168,19 +168,7 @@ def test_github_repository_is_required(tmp_path: Path) -> None:
 def test_cli_exits_non_zero_with_the_message(tmp_path: Path) -> None:
     """What a user sees: the copier command fails, says why, and writes nothing."""
     before = existing_repository(tmp_path)
-    result = copier_cli(
-        "copy",
-        "--defaults",
-        "--vcs-ref=HEAD",
-        "-d",
-        "pypi_name=sample-pkg",
-        "-d",
-        "github_repository=octo/sample",
-        "-d",
-        "tag_pattern=v*${{ github.ref }}",
-        ROOT,
-        tmp_path,
-    )
+    result = copy_with_cli(tmp_path, {**REQUIRED, "tag_pattern": "v*${{ github.ref }}"})
     assert result.returncode != 0
     assert "tag_pattern must be letters, digits" in result.stderr
     assert snapshot(tmp_path) == before
