@@ -115,6 +115,7 @@ def test_dists_built(built: JobRun) -> None:
         ("v1.2.4", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v1.2.4 says 1.2.4."),
         ("v1.2.3.post1", "is 1.2.3, but the tag v1.2.3.post1 says 1.2.3.post1."),
         ("v2.0", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v2.0 says 2.0."),
+        ("vnightly", "The tag vnightly does not name a version."),
     ],
 )
 def test_version_check_fails_on_a_mismatch(built: JobRun, ref: str, message: str) -> None:
