@@ -285,3 +285,13 @@ def test_dependabot(variant: tuple[dict, Path]) -> None:
     assert update.get("cooldown") == ({"default-days": days} if days else None)
     assert update["groups"] == {"github-actions": {"patterns": ["*"]}}
     assert "insecure-external-code-execution" not in update
+
+
+def test_preflight_gates_every_publish_job_when_chosen(variant: tuple[dict, Path]) -> None:
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    chosen = answers.get("preflight", True)
+    assert ("preflight" in jobs) == chosen
+    for job_id, job in jobs.items():
+        if job_id.startswith("publish"):
+            assert ("preflight" in job["needs"]) == chosen, job_id

@@ -179,3 +179,52 @@ def test_answers_record_the_pins_rendered(adopted: Path) -> None:
     recorded = load_yaml(adopted / ANSWERS_FILE)["action_pins"]
     source = pin_source()
     assert recorded == {action: f"{sha} # {version}" for action, (sha, version) in source.items()}
+
+
+def other_template(path: Path) -> Path:
+    """Another Copier template, with Copier's default answers file, released as v1 and v2."""
+    (path / "template").mkdir(parents=True)
+    (path / "copier.yml").write_text("_subdirectory: template\nname:\n  type: str\n")
+    (path / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "{{ _copier_answers | to_nice_yaml }}"
+    )
+    (path / "template" / "NOTICE.md.jinja").write_text("{{ name }}, version one\n")
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "v1", cwd=path)
+    git("tag", "v1", cwd=path)
+    (path / "template" / "NOTICE.md.jinja").write_text("{{ name }}, version two\n")
+    git("commit", "-q", "-am", "v2", cwd=path)
+    git("tag", "v2", cwd=path)
+    return path
+
+
+def test_each_template_updates_on_its_own(tmp_path: Path, template: TemplateVersions) -> None:
+    other = other_template(tmp_path / "other")
+    project = project_repository(tmp_path / "project")
+    copier.run_copy(
+        str(other),
+        project,
+        data={"name": "sample"},
+        vcs_ref="v1",
+        defaults=True,
+        unsafe=False,
+        quiet=True,
+    )
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "From the other template", cwd=project)
+    copy(template, project, "v1.0.0")
+    ours = {name: (project / name).read_text() for name in (ANSWERS_FILE, RELEASE, "RELEASING.md")}
+
+    copier.run_update(
+        project, vcs_ref="v2", defaults=True, overwrite=True, unsafe=False, quiet=True
+    )
+    assert (project / "NOTICE.md").read_text() == "sample, version two\n"
+    assert {name: (project / name).read_text() for name in ours} == ours
+    git("commit", "-q", "-am", "Other template v2", cwd=project)
+
+    theirs = (project / ".copier-answers.yml").read_text()
+    update(project, "v2.0.0")
+    assert "Revised guidance" in (project / "RELEASING.md").read_text()
+    assert (project / ".copier-answers.yml").read_text() == theirs
+    assert (project / "NOTICE.md").read_text() == "sample, version two\n"

@@ -26,7 +26,11 @@ def _variants() -> dict[str, dict[str, object]]:
                 "github_attestations": attestations,
             }
     # The other choices, each value at least once.
-    variants["daily-no-cooldown"] = {"dependabot_interval": "daily", "dependabot_cooldown_days": 0}
+    variants["daily-no-cooldown-no-preflight"] = {
+        "dependabot_interval": "daily",
+        "dependabot_cooldown_days": 0,
+        "preflight": False,
+    }
     variants["monthly-long-cooldown-team"] = {
         "dependabot_interval": "monthly",
         "dependabot_cooldown_days": 90,
