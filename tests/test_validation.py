@@ -178,4 +178,6 @@ def test_pytest_copie_reports_the_failure(copie) -> None:  # noqa: ANN001 (pytes
     result = copie.copy(extra_answers={**REQUIRED, "pypi_name": "bad name"})
     assert result.exit_code != 0
     assert "pypi_name must be a distribution name" in str(result.exception)
-    assert not any(result.project_dir.iterdir()) if result.project_dir else True
+    assert result.project_dir is None  # no project was made
+    (output,) = copie.test_dir.iterdir()  # the folder pytest-copie made for it stays empty
+    assert not any(output.iterdir())
