@@ -177,3 +177,12 @@ def readme_adoption_command(template: Path | str, name: str, repository: str) ->
         words.append(word)
     assert words[0] == "copier" and not any("<" in word for word in words), words
     return words[1:]
+
+
+def readme_update_command() -> list[str]:
+    """The README's update command, word for word; the words after `copier`."""
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("copier update")]
+    words = shlex.split(line)
+    assert words[0] == "copier", words
+    return words[1:]

@@ -16,6 +16,7 @@ from helpers import (
     git,
     load_yaml,
     readme_adoption_command,
+    readme_update_command,
     release_workflow,
     tree,
 )
@@ -171,7 +172,7 @@ def test_update_after_adoption_merges_cleanly(
     git("add", "-A", cwd=project)
     git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
     revise(versions)
-    result = copier_cli("update", "-a", ANSWERS_FILE, "--defaults", cwd=project)
+    result = copier_cli(*readme_update_command(), cwd=project)
     assert result.returncode == 0, result.stderr
     assert_merged_cleanly(project)
     answers = answers_of(project)
