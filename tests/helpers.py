@@ -48,6 +48,15 @@ def pin_source() -> dict[str, tuple[str, str]]:
     return {action: (ref, comment or "") for action, ref, comment in pins_in(PIN_SOURCE)}
 
 
+def moved_pin(text: str, action: str, sha: str, version: str) -> str:
+    """`text` with every `uses: action@<sha> # vX.Y.Z` moved to `sha` and `version`, as a
+    Dependabot pull request moves a pin: the SHA and the version in its comment, nothing else."""
+    pattern = re.compile(rf"(uses: {re.escape(action)}@)[0-9a-f]{{40}}( # )v\d+\.\d+\.\d+\b")
+    moved, count = pattern.subn(rf"\g<1>{sha}\g<2>{version}", text)
+    assert count, f"no pin of {action}"
+    return moved
+
+
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
@@ -111,12 +120,8 @@ def project_repository(path: Path, files: dict[str, str] | None = None) -> Path:
 def bump_pin(project: Path, action: str, sha: str, version: str) -> None:
     """Move every pin of `action` in the project's workflows, as a Dependabot pull request does."""
     for workflow in (project / ".github" / "workflows").glob("*.yml"):
-        text = re.sub(
-            rf"(uses: {re.escape(action)}@)[0-9a-f]{{40}} # v[0-9.]+",
-            rf"\g<1>{sha} # {version}",
-            workflow.read_text(),
-        )
-        workflow.write_text(text)
+        if f"uses: {action}@" in (text := workflow.read_text()):
+            workflow.write_text(moved_pin(text, action, sha, version))
 
 
 def tree(path: Path) -> dict[str, str]:
