@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,31 @@ def moved_pin(text: str, action: str, sha: str, version: str) -> str:
     moved, count = pattern.subn(rf"\g<1>{sha}\g<2>{version}", text)
     assert count, f"no pin of {action}"
     return moved
+
+
+def release(version: str) -> tuple[int, ...]:
+    """A version, "vX.Y.Z" or "X.Y.Z", as numbers to compare."""
+    return tuple(int(part) for part in version.removeprefix("v").split("."))
+
+
+def group_pins(group: str | None = None) -> dict[str, str]:
+    """The exact pins (`name==version`) of one of pyproject.toml's [dependency-groups], with
+    the groups it includes, or of all of them."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+
+    def specs(name: str) -> list[str]:
+        found = []
+        for item in groups[name]:
+            found += specs(item["include-group"]) if isinstance(item, dict) else [item]
+        return found
+
+    chosen = [group] if group else list(groups)
+    return dict(
+        re.fullmatch(r"([\w.-]+)==([\w.]+)", spec).groups()
+        for name in chosen
+        for spec in specs(name)
+        if "==" in spec
+    )
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -15,36 +14,22 @@ import copier
 import pytest
 import yaml
 
-from helpers import PIN_SOURCE, ROOT, WORKFLOWS, git, moved_pin, pin_source, pins_in
+from helpers import (
+    PIN_SOURCE,
+    ROOT,
+    WORKFLOWS,
+    git,
+    group_pins,
+    moved_pin,
+    pin_source,
+    pins_in,
+    release,
+)
 from test_lint import YAMLLINT_CONFIG, check, tool
 from variants import REQUIRED
 
 SHA = re.compile(r"[0-9a-f]{40}")
 VERSION_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
-
-
-def release(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.removeprefix("v").split("."))
-
-
-def group_pins(group: str | None = None) -> dict[str, str]:
-    """The exact pins (`name==version`) of one of pyproject.toml's [dependency-groups], with
-    the groups it includes, or of all of them."""
-    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
-
-    def specs(name: str) -> list[str]:
-        found = []
-        for item in groups[name]:
-            found += specs(item["include-group"]) if isinstance(item, dict) else [item]
-        return found
-
-    chosen = [group] if group else list(groups)
-    return dict(
-        re.fullmatch(r"([\w.-]+)==([\w.]+)", spec).groups()
-        for name in chosen
-        for spec in specs(name)
-        if "==" in spec
-    )
 
 
 def test_own_workflows_and_pin_source_pass_zizmor() -> None:
