@@ -18,10 +18,12 @@ from helpers import (
     readme_adoption_command,
     readme_update_command,
     release_workflow,
+    render,
     tree,
 )
 from real_world import LAYOUTS, CookieStandIn, Layout
 from test_lint import YAMLLINT_CONFIG, check, tool
+from variants import REQUIRED
 from workflow_runner import JobRun
 
 PUBLISHING = re.compile(r"gh-action-pypi-publish|twine upload|uv publish")
@@ -277,3 +279,24 @@ def test_a_new_release_identity_is_spelled_out(versions: TemplateVersions, tmp_p
     ):
         assert expected in message, expected
     assert publishers(project) == {"release.yml", "pypi-package.yml"}, "until the git rm"
+
+
+@pytest.mark.parametrize(
+    ("ref_type", "name", "publishes"),
+    [("tag", "0.28.1", True), ("tag", "v0.28.1", False), ("branch", "0.28.x", False)],
+)
+def test_bare_version_tags_pass_the_release_guard(
+    ref_type: str, name: str, publishes: bool, tmp_path: Path
+) -> None:
+    """A run by hand publishes from a tag the tag rule [0-9]* matches, and only from one."""
+    answers = {**REQUIRED, "release_trigger": "workflow_dispatch", "tag_pattern": "[0-9]*"}
+    project = render(tmp_path / "project", answers)
+    job = JobRun(
+        job=load_yaml(release_workflow(project))["jobs"]["build"],
+        workdir=project,
+        venv=tmp_path / "venv",
+        github={"event_name": "workflow_dispatch", "ref_type": ref_type, "ref_name": name},
+    )
+    guard = job.run(job.step("Publish only from a release tag"))
+    assert guard.returncode == 0, guard.output
+    assert job.outputs["ref"].get("publish") == ("true" if publishes else None)
