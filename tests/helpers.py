@@ -217,3 +217,22 @@ def readme_update_command() -> list[str]:
     words = shlex.split(line)
     assert words[0] == "copier", words
     return words[1:]
+
+
+def repository_copy(path: Path) -> Path:
+    """This repository as a fresh clone has it: every file git would commit, in one commit of
+    a repository of its own, with no tags."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, path / name)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "A copy of the repository", cwd=path)
+    return path

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import ROOT, git, group_pins, release
+from helpers import ROOT, group_pins, release, repository_copy
 
 README = (ROOT / "README.md").read_text()
 COMMANDS = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
@@ -49,30 +48,11 @@ def test_changelog_has_the_project_version() -> None:
     assert f"## {version}" in (ROOT / "CHANGELOG.md").read_text()
 
 
-def fresh_clone(path: Path) -> Path:
-    """A clone of this working tree as a newcomer gets it: every file git would commit, one
-    commit, no tags (the template has no release yet)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (path / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, path / name)
-    git("init", "-q", "-b", "main", cwd=path)
-    git("add", "-A", cwd=path)
-    git("commit", "-q", "-m", "A fresh clone", cwd=path)
-    return path
-
-
 def test_readme_render_command_runs_as_written(tmp_path: Path) -> None:
     """The README's render command, copied literally into bash in a fresh clone: it makes its
     own virtual environment, installs Copier from PyPI and renders into ../example-release."""
     render = next(command for command in COMMANDS if "copier copy" in command)
-    clone = fresh_clone(tmp_path / "hardened-release")
+    clone = repository_copy(tmp_path / "hardened-release")
     result = subprocess.run(
         ["bash", "-e", "-c", render],
         cwd=clone,

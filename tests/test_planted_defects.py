@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, git
+from helpers import git, repository_copy
 
 #: What is planted (a file, its text, the text put in its place) and the tests that must fail.
 DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
@@ -59,25 +59,6 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         ["tests/test_real_world.py::test_a_cookie_project_adopts_and_both_templates_update"],
     ),
 }
-
-
-def repository_copy(path: Path) -> Path:
-    """This repository's files as git would commit them, in a git repository of their own."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (path / name).parent.mkdir(parents=True, exist_ok=True)
-            (path / name).write_bytes(source.read_bytes())
-    git("init", "-q", "-b", "main", cwd=path)
-    git("add", "-A", cwd=path)
-    git("commit", "-q", "-m", "A copy", cwd=path)
-    return path
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))

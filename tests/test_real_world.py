@@ -38,6 +38,15 @@ def adopt(project: Path, template: Path) -> str:
     return " ".join((result.stdout + result.stderr).split())
 
 
+def adopted(layout: Layout, versions: TemplateVersions, tmp_path: Path) -> Path:
+    """The layout's project after the README's adoption command, committed."""
+    project = layout.make(tmp_path / layout.name)
+    adopt(project, versions.path)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
+    return project
+
+
 def publishers(project: Path) -> set[str]:
     """The workflow files that publish to a package index."""
     return {
@@ -140,10 +149,7 @@ def test_adopted_build_job_builds_the_project(
     layout: Layout, versions: TemplateVersions, tmp_path: Path
 ) -> None:
     """The build job's steps, run for real on the adopted project at its next release tag."""
-    project = layout.make(tmp_path / layout.name)
-    adopt(project, versions.path)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
+    project = adopted(layout, versions, tmp_path)
     git("tag", layout.release_tag, cwd=project)
     answers = answers_of(project)
     job = JobRun(
@@ -169,10 +175,7 @@ def test_adopted_build_job_builds_the_project(
 def test_update_after_adoption_merges_cleanly(
     layout: Layout, versions: TemplateVersions, tmp_path: Path
 ) -> None:
-    project = layout.make(tmp_path / layout.name)
-    adopt(project, versions.path)
-    git("add", "-A", cwd=project)
-    git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
+    project = adopted(layout, versions, tmp_path)
     revise(versions)
     result = copier_cli(*readme_update_command(), cwd=project)
     assert result.returncode == 0, result.stderr
