@@ -833,8 +833,8 @@ class Planner:
             listed = "\n".join(f"      {line}" for line in workflows.unpinned)
             setting.add(
                 "x",
-                "actions pinned to a full commit SHA: not required yet, because these "
-                f"`uses:` are not pinned (pin them, then --apply):\n{listed}",
+                "actions pinned to a full commit SHA: not required yet, as these `uses:` "
+                f"are not pinned (pin them, then --apply)\n{listed}",
             )
         else:
             setting.add("+", "actions pinned to a full commit SHA")
@@ -868,8 +868,8 @@ class Planner:
             listed = "\n".join(f"      {line}" for line in self.workflows.writers)
             setting.add(
                 "!",
-                "read-only default token: not set, because these jobs declare no permissions "
-                f"and may write with it (give each a `permissions:` block):\n{listed}",
+                "read-only default token: not set, as these jobs declare no permissions and "
+                f"may write with it (give each a `permissions:` block)\n{listed}",
             )
         else:
             setting.add("~", "read-only default token: a job gets more only by asking")
@@ -943,7 +943,7 @@ def explain(error: GitHubError, repository: Repository) -> str:
         return f"{said}\n    An organisation or enterprise policy decides it: ask its owners."
     if error.status in (403, 404) and repository.private:
         return (
-            f"{said}\n    On a private repository this needs a paid plan (see below), and "
+            f"{said}\n    On a private repository this needs a paid plan (see above), and "
             "admin rights."
         )
     if error.status in (403, 404):

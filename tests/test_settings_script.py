@@ -25,7 +25,7 @@ import fake_gh
 import release_settings
 from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
-from helpers import ROOT, load_yaml
+from helpers import ROOT, load_yaml, render
 from test_lint import check, tool
 from variants import VARIANTS
 
@@ -156,6 +156,33 @@ def test_codeowners_names_the_release_team_for_github(rendered: Callable[[str], 
         assert release_settings.codeowners_cover_github(project) == bool(team_of(answers))
         if team_of(answers):
             assert f"/.github/ {' '.join(team_of(answers))}\n" in codeowners.read_text()
+
+
+@pytest.fixture(scope="module")
+def solo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A render for a team of one, on a personal account."""
+    answers = {"pypi_name": "solo-pkg", "github_repository": "alice/example"}
+    return render(tmp_path_factory.mktemp("solo"), {**answers, "release_team": "@alice"})
+
+
+def test_the_release_document_says_what_the_script_sets(
+    solo_project: Path, rendered: Callable[[str], Path]
+) -> None:
+    solo = " ".join((solo_project / "RELEASING.md").read_text().split())
+    minutes = f"{release_settings.COOLING_OFF_MINUTES} minutes"
+    one_maintainer = solo.split("## A one-maintainer project")[1]
+    for words in ("*Prevent self-review* off", minutes, "*Repository admin* may bypass"):
+        assert words in one_maintainer, words
+    assert "**Prevent self-review**: off" in solo and f"**Wait timer**: {minutes}" in solo
+    assert "The release team is one person, @alice" in solo
+    assert not (solo_project / ".github" / "CODEOWNERS").read_text().count("@octo-org")
+    team = " ".join(
+        (rendered("monthly-long-cooldown-team") / "docs" / "releasing.md").read_text().split()
+    )
+    assert "**Prevent self-review**: on" in team and "**Wait timer**" not in team
+    assert "**Approve a release**: only @octo-org/release-team, @alice" in team
+    assert "Only @octo-org/release-team and the repository administrators may create" in team
+    assert "with @octo-org/release-team and *Repository admin* as the only bypass actors" in team
 
 
 # --- Offline: the listing --------------------------------------------------------------------
