@@ -175,6 +175,8 @@ def test_the_release_document_says_what_the_script_sets(
         assert words in one_maintainer, words
     assert "**Prevent self-review**: off" in solo and f"**Wait timer**: {minutes}" in solo
     assert "The release team is one person, @alice" in solo
+    setup = " ".join((ROOT / "docs" / "setup.md").read_text().split())
+    assert f"**wait timer** ({minutes})" in setup
     assert not (solo_project / ".github" / "CODEOWNERS").read_text().count("@octo-org")
     team = " ".join(
         (rendered("monthly-long-cooldown-team") / "docs" / "releasing.md").read_text().split()
