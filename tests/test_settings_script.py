@@ -310,10 +310,16 @@ def existing_settings(state: Json) -> Json:
     return state
 
 
+#: The variants whose settings differ: no team, a team of a team and a user, two environments
+#: with names and a tag pattern of their own. (Every variant's script is the module, above.)
+SETTINGS_VARIANTS = ["default", "monthly-long-cooldown-team", "one-day-cooldown-custom-envs"]
+
+
+@pytest.mark.parametrize("name", SETTINGS_VARIANTS)
 def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
-    variant: tuple[Json, Path], tmp_path: Path
+    name: str, rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    answers, script = variant
+    answers, script = VARIANTS[name], rendered(name) / SCRIPT
     team = team_of(answers)
     github = FakeGitHub(tmp_path, github_state(answers["github_repository"], team))
     first = run(script, "--apply", env=github.environment())
@@ -339,6 +345,51 @@ def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
         assert drifts and all(": no required reviewers" in drift for drift in drifts)
         assert not any("--apply sets it" in drift for drift in drifts)
     assert all(call["method"] == "GET" for call in checked_calls(github))
+
+
+def test_check_names_each_drift_and_apply_repairs_it(
+    rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    answers = VARIANTS["one-day-cooldown-custom-envs"]
+    script = rendered("one-day-cooldown-custom-envs") / SCRIPT
+    github = FakeGitHub(tmp_path, github_state(answers["github_repository"], []))
+    assert run(script, "--apply", env=github.environment()).returncode == 0
+    github.calls()
+    state = github.load()
+    state["environments"]["production"]["can_admins_bypass"] = True
+    state["policies"]["production"] = []
+    tags = next(r for r in state["rulesets"].values() if r["name"] == "Release tags")
+    tags["rules"] = [rule for rule in tags["rules"] if rule["type"] != "deletion"]
+    tags["enforcement"] = "disabled"
+    state["actions"]["permissions"]["sha_pinning_required"] = False
+    state["actions"]["permissions/workflow"]["default_workflow_permissions"] = "write"
+    state["features"]["immutable-releases"] = False
+    github.save(state)
+
+    checked = run(script, "--check", env=github.environment())
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    drifts = [line for line in checked.stdout.splitlines() if line.startswith("drift: ")]
+    fixed_by_apply = [
+        "environment production: administrators cannot bypass the reviewers (--apply sets it)",
+        "environment production: deployment tag rule pkg-v*.* (--apply sets it)",
+        "ruleset Release tags: enforcement active (--apply sets it)",
+        "ruleset Release tags: rule deletion (--apply sets it)",
+        "actions permissions: actions pinned to a full commit SHA (--apply sets it)",
+        "actions default token: read-only default token: a job gets more only by asking "
+        "(--apply sets it)",
+        "immutable releases: a published release and its tag never change (--apply sets it)",
+    ]
+    unreviewed = [drift for drift in drifts if ": no required reviewers" in drift]
+    assert sorted(drifts) == sorted([f"drift: {drift}" for drift in fixed_by_apply] + unreviewed)
+    assert len(unreviewed) == 2  # production and staging: no release team named
+    assert all(call["method"] == "GET" for call in checked_calls(github))
+
+    repair = run(script, "--apply", env=github.environment())
+    assert repair.returncode == 0, repair.stderr
+    checked_calls(github)
+    checked = run(script, "--check", env=github.environment())
+    drifts = [line for line in checked.stdout.splitlines() if line.startswith("drift: ")]
+    assert drifts == unreviewed
 
 
 def test_the_plan_reads_the_live_settings_and_changes_nothing(
