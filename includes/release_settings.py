@@ -23,7 +23,8 @@ Run it from the repository's checkout, with Python 3.10 or newer (standard libra
 
 The plan marks each item: `+` added, `~` changed, `=` kept as it is, `!` kept because removing
 or weakening it needs --prune (`-` with --prune: removed), `x` not set until you change
-something first (it says what), `?` not possible on this repository, and why.
+something first (it says what), `?` not possible on this repository, and why. --check
+reports the `+`, `~` and `x` items as drift, and the `!` items as kept.
 It reads the live settings through the GitHub CLI (https://cli.github.com/), logged in
 (`gh auth login`) as an administrator of the repository; without it, it lists the calls that
 --apply makes on a repository that has none of these settings.
@@ -234,10 +235,6 @@ class Setting:
 
     def add(self, mark: str, text: str) -> None:
         self.lines.append((mark, text))
-
-    @property
-    def drifts(self) -> list[Line]:
-        return [(mark, text) for mark, text in self.lines if mark in "+~!x"]
 
 
 @dataclass
@@ -570,7 +567,7 @@ class Planner:
             elif self.prune:
                 setting.add("-", f"required reviewer {handle}, not in the release team")
             else:
-                setting.add("!", f"required reviewer {handle}, not in the release team (kept)")
+                setting.add("!", f"required reviewer {handle}, not in the release team")
                 reviewers.append(reviewer)
         if not reviewers:
             setting.add(
@@ -625,7 +622,7 @@ class Planner:
                 setting.add("-", text)
                 calls.append(Call("DELETE", f"{path}/deployment-branch-policies/{rule['id']}"))
             else:
-                setting.add("!", f"{text}: it may deploy too (kept)")
+                setting.add("!", f"{text}: it may deploy too")
         setting.calls = calls
 
     # The rulesets ---------------------------------------------------------------------------
@@ -748,7 +745,7 @@ class Planner:
             elif self.prune:
                 setting.add("-", f"bypass: {name}")
             else:
-                setting.add("!", f"bypass: {name}, besides the release team (kept)")
+                setting.add("!", f"bypass: {name}, besides the release team")
                 actors.append(actor)
         known = {(a["actor_type"], a.get("actor_id")) for a in actors}
         for actor in desired["bypass_actors"]:
@@ -825,7 +822,7 @@ class Planner:
             setting.add("-", "actions of verified creators allowed")
             verified = False
         elif verified:
-            setting.add("!", "actions of verified creators allowed (kept)")
+            setting.add("!", "actions of verified creators allowed")
         pinned = bool(current.get("sha_pinning_required"))
         if pinned:
             setting.add("=", "actions pinned to a full commit SHA")
@@ -867,9 +864,10 @@ class Planner:
         elif self.workflows.writers and not self.prune:
             listed = "\n".join(f"      {line}" for line in self.workflows.writers)
             setting.add(
-                "!",
+                "x",
                 "read-only default token: not set, as these jobs declare no permissions and "
-                f"may write with it (give each a `permissions:` block)\n{listed}",
+                "may write with it (give each a `permissions:` block, then --apply; or "
+                f"--apply --prune)\n{listed}",
             )
         else:
             setting.add("~", "read-only default token: a job gets more only by asking")
@@ -878,7 +876,11 @@ class Planner:
             setting.add("=", "workflows cannot approve pull requests")
         elif self.workflows.approvers and not self.prune:
             files = ", ".join(self.workflows.approvers)
-            setting.add("!", f"workflows may approve pull requests ({files} does) (kept)")
+            setting.add(
+                "x",
+                f"workflows may approve pull requests, as {files} does (remove that, then "
+                "--apply; or --apply --prune)",
+            )
         else:
             setting.add("~", "workflows cannot approve pull requests")
             body["can_approve_pull_request_reviews"] = False
@@ -959,12 +961,12 @@ public repositories; secret scanning needs GitHub Secret Protection. Each settin
 its own, and the summary lists what GitHub refused."""
 
 
-def print_plan(settings: list[Setting], prune: bool) -> None:
+def print_plan(settings: list[Setting]) -> None:
     for setting in settings:
         print(setting.name)
         for mark, text in setting.lines:
             first, _, rest = text.partition("\n")
-            suffix = " (needs --prune)" if mark == "!" and not prune else ""
+            suffix = " (kept; --prune removes it)" if mark == "!" else ""
             print(f"  {mark} {first}{suffix}" + (f"\n{rest}" if rest else ""))
         print()
 
@@ -983,20 +985,20 @@ def print_listing(settings: list[Setting]) -> None:
                 print(f"# {setting.name}: {text}\n")
 
 
-def drift_lines(settings: list[Setting], prune: bool) -> list[str]:
-    """What --check reports: each difference, and what fixes it."""
+def check_lines(settings: list[Setting]) -> list[str]:
+    """What --check reports: each difference and what fixes it (`drift:`), and what is kept of
+    the repository's own that --prune would remove (`kept:`)."""
     found = []
     for setting in settings:
-        for mark, text in setting.drifts:
-            if mark in "+~":
-                fix = "--apply sets it"
-            elif mark == "!":
-                fix = "--apply --prune changes it"
-            else:
-                fix = ""  # the text says what to do
-            first, _, rest = text.partition("\n")
-            found.append(f"{setting.name}: {first}" + (f" ({fix})" if fix else ""))
-            found[-1] += f"\n{rest}" if rest else ""
+        for mark, text in setting.lines:
+            fix = {"+": " (--apply sets it)", "~": " (--apply sets it)"}.get(mark, "")
+            fix = " (--apply --prune removes it)" if mark == "!" else fix
+            kind = {"+": "drift", "~": "drift", "x": "drift", "!": "kept"}.get(mark)
+            if kind:
+                first, _, rest = text.partition("\n")
+                found.append(
+                    f"{kind}: {setting.name}: {first}{fix}" + (f"\n{rest}" if rest else "")
+                )
     return found
 
 
@@ -1072,9 +1074,10 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         print_listing(settings)
         return 0
     if mode == "check":
-        drifts = drift_lines(settings, arguments.prune)
-        for drift in drifts:
-            print(f"drift: {drift}")
+        reported = check_lines(settings)
+        for line in reported:
+            print(line)
+        drifts = [line for line in reported if line.startswith("drift: ")]
         if drifts:
             count = len(drifts)
             differ = "1 setting differs" if count == 1 else f"{count} settings differ"
@@ -1082,7 +1085,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             return EXIT_DRIFT
         print("Every setting is as recommended.")
         return 0
-    print_plan(settings, arguments.prune)
+    print_plan(settings)
     if mode == "plan":
         print("Nothing was changed: --apply makes the `+`, `~` and `-` items.")
         return 0

@@ -404,20 +404,20 @@ def test_the_plan_reads_the_live_settings_and_changes_nothing(
     plan = plan_lines(out)
     assert "+ required reviewer @octo-org/release-team" in plan["environment pypi"]
     assert (
-        "! required reviewer @alice, not in the release team (kept) (needs --prune)"
+        "! required reviewer @alice, not in the release team (kept; --prune removes it)"
         in (plan["environment pypi"])
     )
     assert (
-        "! required reviewer @bob, not in the release team (kept) (needs --prune)"
+        "! required reviewer @bob, not in the release team (kept; --prune removes it)"
         in plan["environment pypi"]
     )
     assert "= wait timer 10 minutes" in plan["environment pypi"]
     assert (
-        "! deployment branch rule main: it may deploy too (kept) (needs --prune)"
+        "! deployment branch rule main: it may deploy too (kept; --prune removes it)"
         in (plan["environment pypi"])
     )
     assert (
-        "! bypass: GitHub App 999, besides the release team (kept) (needs --prune)"
+        "! bypass: GitHub App 999, besides the release team (kept; --prune removes it)"
         in (plan["ruleset Default branch"])
     )
     assert "= rule required_status_checks" in plan["ruleset Default branch"]
@@ -501,11 +501,20 @@ def test_apply_keeps_what_the_repository_has(
     code, out, _ = main(root, "--apply", capsys=capsys)
     assert code == 0 and writes(checked_calls(github)) == []
     code, out, _ = main(root, "--check", capsys=capsys)
-    assert code == 1
-    drifts = [line for line in out.splitlines() if line.startswith("drift: ")]
-    bob = "required reviewer @bob, not in the release team (kept) (--apply --prune changes it)"
-    assert f"drift: environment pypi: {bob}" in drifts
-    assert not any(re.search(r"\b(100|101|102)\b", drift) for drift in drifts)  # handles, not ids
+    assert code == 1  # what only the workflows' owner can fix: SHA pins, a job's permissions
+    reported = [line for line in out.splitlines() if line.startswith(("drift: ", "kept: "))]
+    bob = "required reviewer @bob, not in the release team (--apply --prune removes it)"
+    assert f"kept: environment pypi: {bob}" in reported
+    assert "kept: ruleset Default branch: bypass: GitHub App 999, besides the release team" in (
+        " ".join(reported)
+    )
+    drifts = [line for line in reported if line.startswith("drift: ")]
+    assert [drift.split(": ")[1] for drift in drifts] == [
+        "actions permissions",
+        "actions default token",
+    ]
+    assert not any("(--apply sets it)" in drift for drift in drifts)
+    assert not any(re.search(r"\b(100|101|102)\b", line) for line in reported)  # handles, not ids
 
     code, out, _ = main(root, "--apply", "--prune", capsys=capsys)
     assert code == 0
