@@ -345,6 +345,11 @@ def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
         assert drifts and all(": no required reviewers" in drift for drift in drifts)
         assert not any("--apply sets it" in drift for drift in drifts)
     assert all(call["method"] == "GET" for call in checked_calls(github))
+    # The release workflow's preflight lets a release through exactly when a team reviews.
+    pattern = answers.get("tag_pattern", "v*")
+    environments = environments_of(answers)
+    preflight = run_preflight(github, answers["github_repository"], environments, pattern)
+    assert preflight.returncode == (0 if team else 1), preflight.stdout
 
 
 def test_check_names_each_drift_and_apply_repairs_it(
