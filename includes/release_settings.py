@@ -1057,6 +1057,9 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
                 "or to make you one. The plan (no option) shows what it would do."
             )
             raise SettingsError(message, EXIT_ADMIN)
+        if repository.admin is False:
+            print(f"You are not an administrator of {REPOSITORY}: what only they can read shows")
+            print("as `?`, and only they can --apply this plan.\n")
         if repository.private:
             print(PRIVATE_NOTE.format(repository=REPOSITORY), end="\n\n")
         team = release_team(github, repository)

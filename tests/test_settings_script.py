@@ -688,6 +688,24 @@ def test_a_team_of_another_organisation_is_refused(
     assert "@other-org/release is a team of other-org" in capsys.readouterr().err
 
 
+def test_the_required_check_is_the_zizmor_job_that_runs_on_every_pull_request(
+    rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    project = rendered("default")
+    workflow = load_yaml(project / ".github" / "workflows" / release_settings.ZIZMOR_WORKFLOW)
+    assert not (workflow["on"]["pull_request"] or {}).get("paths")  # never a check left waiting
+    (job,) = workflow["jobs"].values()
+    result = run(project / SCRIPT, env={"PATH": str(tmp_path)})
+    branch = next(
+        body
+        for _, _, body in printed_calls(result.stdout)
+        if body and body.get("name") == "Default branch"
+    )
+    (rule,) = [rule for rule in branch["rules"] if rule["type"] == "required_status_checks"]
+    contexts = [check["context"] for check in rule["parameters"]["required_status_checks"]]
+    assert contexts == [job["name"]]
+
+
 def test_signed_commits_are_opt_in(rendered: Callable[[str], Path], tmp_path: Path) -> None:
     script = rendered("default") / SCRIPT
     for args, signed in (((), False), (("--signed-commits",), True)):
