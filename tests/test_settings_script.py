@@ -134,6 +134,14 @@ def test_the_rendered_script_is_the_module_with_the_project_values(
     }
 
 
+def test_the_module_is_plain_text_to_jinja() -> None:
+    """The template includes the module: Jinja's delimiters in it would be read as Jinja."""
+    text = MODULE.read_text()
+    for delimiter in ("[[", "]]", "[%", "%]", "[#", "#]"):
+        assert delimiter not in text, f"{delimiter!r} in {MODULE.name}: write it another way"
+    assert text.count(BEGIN) == text.count(END) == 1
+
+
 @pytest.mark.parametrize("name", ["default", "monthly-long-cooldown-team"])
 def test_the_script_is_ruff_clean_standard_library_python(
     name: str, rendered: Callable[[str], Path], tmp_path: Path
@@ -668,6 +676,27 @@ def test_errors_say_what_to_do_before_any_write(
     result, out, err = main(rendered("default"), "--apply", capsys=capsys)
     assert result == code, out + err
     assert message in " ".join(err.split()), err
+    assert writes(checked_calls(github)) == []
+
+
+def test_the_plan_of_a_non_administrator_says_what_it_cannot_read(
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    state = github_state("octo-org/sample", ["@octo-org/release-team"])
+    state["repo"]["permissions"]["admin"] = False
+    state["refuse"].append(refuse("repos/octo-org/sample/actions", 403, "Must have admin rights"))
+    github = FakeGitHub(tmp_path / "gh", state)
+    configure(monkeypatch, github, team=("@octo-org/release-team",))
+    code, out, _ = main(rendered("default"), capsys=capsys)
+    assert code == 0
+    assert "You are not an administrator of octo-org/sample" in out
+    plan = plan_lines(out)
+    assert plan["actions permissions"][0].startswith("? cannot be read: GET repos/octo-org/")
+    assert "It needs admin rights on octo-org/sample." in out
+    assert "+ required reviewer @octo-org/release-team" in plan["environment pypi"]
     assert writes(checked_calls(github)) == []
 
 
