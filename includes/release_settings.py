@@ -726,7 +726,7 @@ class Planner:
             for actor in desired["bypass_actors"]:
                 setting.add("+", f"bypass: {self.actor_name(actor)}")
             for rule in desired["rules"]:
-                setting.add("+", f"rule {rule['type']}")
+                setting.add("+", f"rule {describe(rule)}")
             setting.calls = [Call("POST", path, desired)]
             return
         path = f"{path}/{same_name[0]}"
@@ -771,7 +771,7 @@ class Planner:
         for rule in desired["rules"]:
             have = by_type.get(rule["type"])
             if have is None:
-                setting.add("+", f"rule {rule['type']}")
+                setting.add("+", f"rule {describe(rule)}")
                 rules.append(rule)
                 continue
             setting.add("=", f"rule {rule['type']}")
@@ -927,6 +927,25 @@ class Planner:
                 body[key] = {"status": "enabled"}
         if body:
             setting.calls = [Call("PATCH", f"repos/{REPOSITORY}", {"security_and_analysis": body})]
+
+
+def describe(rule: Json) -> str:
+    """A ruleset rule in a few words, with what its parameters require."""
+    parameters = rule.get("parameters") or {}
+    if rule["type"] == "pull_request":
+        count = parameters.get("required_approving_review_count", 0)
+        words = [f"{count} approving review" + ("s" if count != 1 else "")]
+        for key, text in (
+            ("require_code_owner_review", "the code owners'"),
+            ("dismiss_stale_reviews_on_push", "a new approval after a push"),
+            ("require_last_push_approval", "not by whoever pushed last"),
+        ):
+            words += [text] if parameters.get(key) else []
+        return f"pull_request: {', '.join(words)}"
+    if rule["type"] == "required_status_checks":
+        checks = parameters.get("required_status_checks") or []
+        return f"required_status_checks: {', '.join(c['context'] for c in checks)}"
+    return rule["type"]
 
 
 def stricter(now: Any, wanted: Any) -> Any:
