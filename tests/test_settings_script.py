@@ -25,7 +25,7 @@ import fake_gh
 import release_settings
 from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
-from helpers import ROOT, load_yaml, render
+from helpers import ROOT, load_yaml, project_repository, render
 from test_lint import check, tool
 from variants import VARIANTS
 
@@ -193,6 +193,15 @@ def test_the_release_document_says_what_the_script_sets(
     assert "**Approve a release**: only @octo-org/release-team, @alice" in team
     assert "Only @octo-org/release-team and the repository administrators may create" in team
     assert "with @octo-org/release-team and *Repository admin* as the only bypass actors" in team
+
+
+def test_a_codeowners_of_the_projects_own_is_kept(tmp_path: Path) -> None:
+    own = "* @octo-org/maintainers\n"
+    project = project_repository(tmp_path / "project", {".github/CODEOWNERS": own})
+    answers = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
+    render(project, {**answers, "release_team": "@octo-org/release-team"}, overwrite=True)
+    assert (project / ".github" / "CODEOWNERS").read_text() == own
+    assert release_settings.codeowners_cover_github(project)  # `*` names owners for .github/
 
 
 # --- Offline: the listing --------------------------------------------------------------------
