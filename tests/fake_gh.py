@@ -280,7 +280,7 @@ def github_state(
 ) -> Json:
     """GitHub as the stand-in holds it: the repository with none of the settings, the release
     team's users and teams and `others` (users), each with an id, and the zizmor workflow."""
-    from github_rest import sample
+    from github_rest import sample  # imported here: the program `gh` runs without it
 
     owner, name = repository.split("/")
     owner_account = sample("simple-user", login=owner, id=1, type=owner_type)
