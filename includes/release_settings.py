@@ -65,6 +65,7 @@ RELEASE_TEAM = (  # who may release: "@org/team" or "@user" handles
 TAG_PATTERN = "v*"
 RELEASE_WORKFLOW = "release.yml"
 RELEASING_DOC = "RELEASING.md"
+ZIZMOR_CHECK = "zizmor"  # the zizmor workflow's job, a required check ("": not required)
 # ---- End of the project's values ----
 
 # Choices you may change.
@@ -73,7 +74,7 @@ REQUIRED_APPROVALS = 1  # approvals a pull request to the default branch needs
 COOLING_OFF_MINUTES = 60  # a team of one: minutes between the approval and the upload
 TAG_RULESET = "Release tags"
 BRANCH_RULESET = "Default branch"
-ZIZMOR_WORKFLOW = "zizmor.yml"  # its job `zizmor` becomes a required check once it is on GitHub
+ZIZMOR_WORKFLOW = "zizmor.yml"  # its job ZIZMOR_CHECK is required once the file is on GitHub
 
 # GitHub's numbers: the repository administrators' role in rulesets, the GitHub Actions app.
 ADMIN_ROLE = 5
@@ -669,8 +670,8 @@ class Planner:
             "required_review_thread_resolution": False,
         }
         rules.append({"type": "pull_request", "parameters": review})
-        if self.zizmor_on_github():
-            check = {"context": "zizmor", "integration_id": GITHUB_ACTIONS_APP}
+        if ZIZMOR_CHECK and self.zizmor_on_github():
+            check = {"context": ZIZMOR_CHECK, "integration_id": GITHUB_ACTIONS_APP}
             parameters = {
                 "required_status_checks": [check],
                 "strict_required_status_checks_policy": False,
@@ -717,6 +718,13 @@ class Planner:
     def ruleset(self, setting: Setting, recommended: Callable[..., Json]) -> None:
         """A repository ruleset, known by its name: created, or merged into."""
         desired = recommended()
+        checks = [rule for rule in desired["rules"] if rule["type"] == "required_status_checks"]
+        if desired["target"] == "branch" and not checks:
+            if ZIZMOR_CHECK:
+                text = f"required check {ZIZMOR_CHECK}: once .github/workflows/{ZIZMOR_WORKFLOW}"
+                setting.add("?", f"{text} is on the default branch, --apply adds it")
+            else:
+                setting.add("?", "required check: make your own zizmor job one by hand")
         path = f"repos/{REPOSITORY}/rulesets"
         listed = self.github.get(f"{path}?includes_parents=false&per_page=100") or []
         name = desired["name"]

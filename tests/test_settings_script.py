@@ -25,7 +25,7 @@ import fake_gh
 import release_settings
 from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
-from helpers import ROOT, load_yaml, project_repository, render
+from helpers import ROOT, load_yaml, project_repository, release_workflow, render
 from test_lint import check, tool
 from variants import VARIANTS
 
@@ -131,6 +131,7 @@ def test_the_rendered_script_is_the_module_with_the_project_values(
         "TAG_PATTERN": answers.get("tag_pattern", "v*"),
         "RELEASE_WORKFLOW": answers.get("release_workflow", "release.yml"),
         "RELEASING_DOC": answers.get("releasing_doc", "RELEASING.md"),
+        "ZIZMOR_CHECK": "" if answers.get("zizmor") == "own" else "zizmor",
     }
 
 
@@ -944,7 +945,7 @@ def test_preflight_job_is_least_privilege() -> None:
 def test_release_workflow_runs_the_preflight_first(rendered: Callable[[str], Path]) -> None:
     wired = 0
     for name, answers in VARIANTS.items():
-        jobs = load_yaml(rendered(name) / ".github" / "workflows" / "release.yml")["jobs"]
+        jobs = load_yaml(release_workflow(rendered(name)))["jobs"]
         if "preflight" not in jobs:
             continue
         wired += 1

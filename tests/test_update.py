@@ -83,7 +83,7 @@ def template(tmp_path: Path) -> TemplateVersions:
         "\nRevised guidance: read this before every release.\n\n## Who does what\n",
     )
     versions.edit(
-        "template/.github/workflows/release.yml.jinja",
+        "template/.github/workflows/[[ release_workflow ]].jinja",
         "      - name: Build the sdist and wheel\n        run: python -m build\n",
         "      - name: Build the sdist and wheel\n        run: python -m build\n"
         "      - name: List the distributions\n        run: ls -l dist/\n",
