@@ -26,6 +26,7 @@ import release_settings
 from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
 from helpers import ROOT, load_yaml, project_repository, release_workflow, render
+from real_world import LAYOUTS
 from test_lint import check, tool
 from variants import VARIANTS
 
@@ -552,6 +553,27 @@ def test_apply_keeps_what_the_repository_has(
     assert [(p["type"], p["name"]) for p in pruned["policies"]["pypi"]] == [("tag", "v*")]
     assert fake_gh.APP_BYPASS not in pruned["rulesets"]["501"]["bypass_actors"]
     assert pruned["actions"]["permissions/workflow"]["default_workflow_permissions"] == "read"
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_after_adoption_apply_breaks_no_workflow_of_the_project(
+    layout: str, tmp_path: Path
+) -> None:
+    project = LAYOUTS[layout].make(tmp_path / "project")
+    answers = {"pypi_name": "sample-pkg", "github_repository": "octo/sample"}
+    render(project, {**answers, "release_team": "@octo/release-team"}, overwrite=True)
+    github = FakeGitHub(tmp_path / "gh", github_state("octo/sample", ["@octo/release-team"]))
+    result = run(project / SCRIPT, "--apply", env=github.environment())
+    assert result.returncode == 0, result.stdout + result.stderr
+    checked_calls(github)
+    actions = github.load()["actions"]
+    used = re.findall(r"uses: ([\w.-]+/[\w./-]+)@(\S+)", _workflow_text(project))
+    third_party = {f"{a}@*" for a, _ in used if not a.startswith(("actions/", "github/"))}
+    assert set(actions["permissions/selected-actions"]["patterns_allowed"]) == third_party
+    pinned = all(re.fullmatch(r"[0-9a-f]{40}", ref) for _, ref in used)
+    assert bool(actions["permissions"].get("sha_pinning_required")) is pinned
+    assert not pinned  # the projects pin tags: the setting waits, naming the lines
+    assert "are not pinned (pin them, then --apply)" in result.stdout
 
 
 def test_sha_pinning_is_required_once_every_uses_is_pinned(
