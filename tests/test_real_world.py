@@ -257,3 +257,23 @@ def test_the_tag_style_comes_from_the_project_tags(
         assert not list((project / ".git" / "refs" / "tags").iterdir())
     adopt(project, versions.path)
     assert answers_of(project)["tag_pattern"] == "[0-9]*"
+
+
+def test_a_new_release_identity_is_spelled_out(versions: TemplateVersions, tmp_path: Path) -> None:
+    """The release team chooses another workflow file and environment: the message names the
+    old and the new, and every PyPI change to make."""
+    project = LAYOUTS["trusted-with-testpypi"].make(tmp_path / "project")
+    command = readme_adoption_command(versions.path, "staged-pkg", "octo/staged")
+    extra = ["-d", "release_workflow=release.yml", "-d", "pypi_environment=pypi"]
+    result = copier_cli(*command[:-2], *extra, *command[-2:], cwd=project)
+    assert result.returncode == 0, result.stderr
+    message = " ".join((result.stdout + result.stderr).split())
+    for expected in (
+        "pypi-package.yml publishes too.",
+        "`git rm .github/workflows/pypi-package.yml`",
+        "owner octo, repository staged, workflow release.yml, environment pypi,",
+        "Then remove the trusted publisher for pypi-package.yml and the environment release-pypi.",
+        "The same on https://test.pypi.org, with the environment release-test-pypi.",
+    ):
+        assert expected in message, expected
+    assert publishers(project) == {"release.yml", "pypi-package.yml"}, "until the git rm"
