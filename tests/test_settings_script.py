@@ -187,6 +187,8 @@ def test_the_release_document_says_what_the_script_sets(
     assert "The release team is one person, @alice" in solo
     setup = " ".join((ROOT / "docs" / "setup.md").read_text().split())
     assert f"**wait timer** ({minutes})" in setup
+    threats = " ".join((ROOT / "docs" / "threat-model.md").read_text().split())
+    assert f"({minutes} in the solo profile)" in threats
     assert not (solo_project / ".github" / "CODEOWNERS").read_text().count("@octo-org")
     team = " ".join(
         (rendered("monthly-long-cooldown-team") / "docs" / "releasing.md").read_text().split()
