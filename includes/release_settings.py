@@ -247,6 +247,18 @@ class Repository:
     private: bool | None = None
     organisation: bool | None = None
     security: Json = field(default_factory=dict)  # security_and_analysis, for admins
+    plan: str | None = None  # the owner's plan ("free", "pro", "team", ...), when GitHub says
+
+    def lacks(self, feature: str) -> str:
+        """Why this private repository's plan has no `feature`, or "" when it may have it."""
+        if not self.private or self.plan is None:
+            return ""
+        plan = f"GitHub {self.plan.replace('_', ' ').title()}"
+        if feature == "protection" and self.plan == "free":
+            return f"a private repository needs GitHub Pro, Team or Enterprise for it ({plan})"
+        if feature == "reviewers" and "enterprise" not in self.plan:
+            return f"a private repository needs GitHub Enterprise for them ({plan})"
+        return ""
 
 
 @dataclass
@@ -434,12 +446,20 @@ def read_repository(github: GitHub) -> Repository:
         raise SettingsError(message, EXIT_ADMIN)
     if status != 200:
         raise SettingsError(f"GET repos/{REPOSITORY}: {said or f'HTTP {status}'}", EXIT_ADMIN)
-    return Repository(
+    repository = Repository(
         admin=bool((found.get("permissions") or {}).get("admin")),
         private=bool(found.get("private")),
         organisation=found["owner"]["type"] == "Organization",
         security=found.get("security_and_analysis") or {},
     )
+    if repository.private:  # what the owner's plan offers: GitHub shows it to the owners
+        owner = found["owner"]["login"]
+        path = f"orgs/{owner}" if repository.organisation else "user"
+        status, account, _ = gh_api("GET", path)
+        mine = repository.organisation or (account or {}).get("login", "").lower() == owner.lower()
+        if status == 200 and mine and account.get("plan"):
+            repository.plan = account["plan"]["name"].lower()
+    return repository
 
 
 def release_team(github: GitHub, repository: Repository) -> list[Actor]:
@@ -542,6 +562,10 @@ class Planner:
             current, rules = read_environment(REPOSITORY, name)
         else:
             current, rules = None, None
+        lacking = self.repository.lacks("protection")
+        if lacking:
+            setting.add("?", f"deployment rules: {lacking}")
+            return
         if current is None:
             setting.add("+", "the environment, which does not exist yet")
         protection = {rule["type"]: rule for rule in (current or {}).get("protection_rules", [])}
@@ -555,8 +579,12 @@ class Planner:
             for reviewer in review.get("reviewers") or []
         }
         wanted = [{"type": actor.kind, "id": actor.id} for actor in self.team]
+        lacking = "" if now else self.repository.lacks("reviewers")
+        if lacking:
+            setting.add("?", f"required reviewers and a wait timer: {lacking}")
+            wanted = []
         reviewers = list(wanted)
-        for actor in self.team:
+        for actor in self.team if wanted else []:
             known = {"type": actor.kind, "id": actor.id} in now
             setting.add("=" if known else "+", f"required reviewer {actor.handle}")
         for reviewer in now:
@@ -571,7 +599,7 @@ class Planner:
             else:
                 setting.add("!", f"required reviewer {handle}, not in the release team")
                 reviewers.append(reviewer)
-        if not reviewers:
+        if not reviewers and not lacking:
             setting.add(
                 "x",
                 "no required reviewers: anyone who can run the release workflow can publish. "
@@ -591,7 +619,7 @@ class Planner:
             elif was:
                 setting.add("~", "self-review allowed: the one reviewer could approve nothing")
         waited = (protection.get("wait_timer") or {}).get("wait_timer", 0)
-        body["wait_timer"] = max(waited, COOLING_OFF_MINUTES) if solo() else waited
+        body["wait_timer"] = max(waited, COOLING_OFF_MINUTES) if solo() and not lacking else waited
         if body["wait_timer"]:
             text = f"wait timer {body['wait_timer']} minutes"
             setting.add(self.mark(waited, body["wait_timer"]), text)
@@ -717,6 +745,10 @@ class Planner:
 
     def ruleset(self, setting: Setting, recommended: Callable[..., Json]) -> None:
         """A repository ruleset, known by its name: created, or merged into."""
+        lacking = self.repository.lacks("protection")
+        if lacking:
+            setting.add("?", f"rulesets: {lacking}")
+            return
         desired = recommended()
         checks = [rule for rule in desired["rules"] if rule["type"] == "required_status_checks"]
         if desired["target"] == "branch" and not checks:
@@ -986,7 +1018,7 @@ def explain(error: GitHubError, repository: Repository) -> str:
 
 
 PRIVATE_NOTE = """\
-{repository} is private, so some settings depend on its owner's GitHub plan: rulesets and
+{repository} is private, so some settings depend on its owner's GitHub plan{plan}: rulesets and
 environments with deployment rules need GitHub Pro, Team or Enterprise; required reviewers and
 wait timers on an environment need GitHub Enterprise; private vulnerability reporting is for
 public repositories; secret scanning needs GitHub Secret Protection. Each setting is tried on
@@ -1093,7 +1125,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             print(f"You are not an administrator of {REPOSITORY}: what only they can read shows")
             print("as `?`, and only they can --apply this plan.\n")
         if repository.private:
-            print(PRIVATE_NOTE.format(repository=REPOSITORY), end="\n\n")
+            plan = f" (its plan: {repository.plan})" if repository.plan else ""
+            print(PRIVATE_NOTE.format(repository=REPOSITORY, plan=plan), end="\n\n")
         team = release_team(github, repository)
         if solo() and mode != "check":
             note = SOLO_NOTE.format(

@@ -114,6 +114,11 @@ def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
     if parts[0] == "users" and method == "GET":
         account = state["accounts"].get(parts[1].lower())
         return (200, account) if account else error(404, "Not Found")
+    if parts == ["user"]:
+        return 200, state["me"]
+    if parts[0] == "orgs" and len(parts) == 2:
+        organisation = state["organisation"]
+        return (200, organisation) if parts[1] == organisation["login"] else error(404, "Not Found")
     if parts[0] == "orgs" and method == "GET":
         team = state["teams"].get(f"{parts[1]}/{parts[3]}".lower())
         return (200, team) if team else error(404, "Not Found")
@@ -310,10 +315,15 @@ def github_state(
         else:
             accounts[login.lower()] = sample("public-user", login=login, id=number, type="User")
             actors[f"User:{number}"] = sample("simple-user", login=login, id=number, type="User")
+    plan = {"name": "free", "space": 1, "private_repos": 1, "collaborators": 0}
+    me = sample("private-user", login=owner if owner_type == "User" else "octocat", plan=plan)
+    organisation = sample("organization-full", login=owner, plan=plan)
     return {
         "repository": repository,
         "logged_in": True,
         "repo": repo,
+        "me": me,  # the account gh is logged in as: the owner of a personal repository
+        "organisation": organisation,  # its plan shows to the organisation's owners only
         "accounts": accounts,
         "teams": teams,
         "actors": actors,
@@ -436,9 +446,13 @@ def with_allow_list(state: Json, patterns: list[str]) -> Json:
 PLAN_MESSAGE = "Upgrade to GitHub Pro or make this repository public to enable this feature."
 
 
-def private_free(state: Json) -> Json:
-    """A private repository on GitHub Free: no rulesets, and no protected environments."""
+def private_free(state: Json, plan_shown: bool = True) -> Json:
+    """A private repository on GitHub Free: no rulesets, and no protected environments. GitHub
+    shows the plan to the owners; with `plan_shown` false, the one running the script is not
+    one of them."""
     repository = state["repository"]
+    if not plan_shown:
+        del state["organisation"]["plan"]
     state["repo"]["private"] = True
     state["repo"].pop("security_and_analysis", None)
     state["refuse"] += [

@@ -638,14 +638,68 @@ def test_a_team_of_one_can_still_release(
     assert code == 0 and writes(checked_calls(github)) == []
 
 
+@pytest.mark.parametrize("owner", ["octo-org", "alice"])
 def test_a_private_free_repository_is_explained_before_any_write(
+    owner: str,
     rendered: Callable[[str], Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
 ) -> None:
-    state = fake_gh.private_free(github_state("octo-org/sample", ["@octo-org/release-team"]))
+    team = ("@octo-org/release-team",) if owner == "octo-org" else ("@alice",)
+    kind = "Organization" if owner == "octo-org" else "User"
+    state = github_state(f"{owner}/sample", list(team), owner_type=kind)
+    github = FakeGitHub(tmp_path / "gh", fake_gh.private_free(state))
+    configure(monkeypatch, github, repository=f"{owner}/sample", team=team)
+    code, out, _ = main(rendered("default"), "--apply", capsys=capsys)
+    assert code == 0, out
+    first_write = out.index("\nPUT ")
+    assert out.index(f"{owner}/sample is private") < first_write
+    assert "(its plan: free)" in out
+    plan = plan_lines(out[:first_write])
+    needs = "a private repository needs GitHub Pro, Team or Enterprise for it (GitHub Free)"
+    assert plan["environment pypi"] == [f"? deployment rules: {needs}"]
+    assert plan["ruleset Release tags"] == [f"? rulesets: {needs}"]
+    assert plan["private vulnerability reporting"] == ["? for public repositories only"]
+    assert plan["secret scanning"][0].startswith("? a private repository needs")
+    made = writes(checked_calls(github))
+    assert not any("rulesets" in path or "environments" in path for _, path in made)
+    assert ("PUT", f"repos/{owner}/sample/actions/permissions/workflow") in made
+
+
+def test_a_private_repository_on_github_team_gets_what_its_plan_offers(
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    state = github_state("octo-org/sample", ["@octo-org/release-team"], private=True)
+    state["organisation"]["plan"]["name"] = "team"
     github = FakeGitHub(tmp_path / "gh", state)
+    configure(monkeypatch, github, team=("@octo-org/release-team",))
+    code, out, _ = main(rendered("default"), "--apply", capsys=capsys)
+    assert code == 0, out
+    needs = "a private repository needs GitHub Enterprise for them (GitHub Team)"
+    assert f"? required reviewers and a wait timer: {needs}" in out
+    checked_calls(github)
+    after = github.load()
+    environment = after["environments"]["pypi"]
+    assert environment["deployment_branch_policy"]["custom_branch_policies"] is True
+    assert [rule["type"] for rule in environment["protection_rules"]] == ["branch_policy"]
+    assert [(p["type"], p["name"]) for p in after["policies"]["pypi"]] == [("tag", "v*")]
+    assert {r["name"] for r in after["rulesets"].values()} == {"Release tags", "Default branch"}
+
+
+def test_a_refusal_stops_one_setting_and_the_summary_says_so(
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """A private repository whose plan GitHub does not show (not an owner of the organisation):
+    each setting is tried, and what GitHub refuses is listed at the end."""
+    state = github_state("octo-org/sample", ["@octo-org/release-team"])
+    github = FakeGitHub(tmp_path / "gh", fake_gh.private_free(state, plan_shown=False))
     configure(monkeypatch, github, team=("@octo-org/release-team",))
     code, out, err = main(rendered("default"), "--apply", capsys=capsys)
     assert code == release_settings.EXIT_REFUSED
@@ -653,8 +707,6 @@ def test_a_private_free_repository_is_explained_before_any_write(
     assert out.index("octo-org/sample is private") < first_write
     plan = plan_lines(out[:first_write])
     assert any(line.startswith("? cannot be read") for line in plan["ruleset Release tags"])
-    assert plan["private vulnerability reporting"] == ["? for public repositories only"]
-    assert plan["secret scanning"][0].startswith("? a private repository needs")
     made = writes(checked_calls(github))
     assert not any("rulesets" in path for _, path in made)
     assert ("PUT", "repos/octo-org/sample/actions/permissions/workflow") in made  # carried on
