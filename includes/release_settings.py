@@ -1132,6 +1132,8 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
             note = SOLO_NOTE.format(
                 handle=RELEASE_TEAM[0], minutes=COOLING_OFF_MINUTES, doc=RELEASING_DOC
             )
+            if not github.live:  # the listing: calls, and comments
+                note = "\n".join(f"# {line}" for line in note.splitlines())
             print(note, end="\n\n")
         planner = Planner(github, repository, team, root, arguments.prune, arguments.signed_commits)
         settings = planner.all()

@@ -12,6 +12,7 @@ import pytest
 
 from helpers import ROOT, load_yaml, pin_source, pins_in, release_workflow, workflows_of
 from variants import VARIANTS
+from workflow_runner import evaluate
 
 SHA = re.compile(r"[0-9a-f]{40}")
 VERSION_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
@@ -301,3 +302,15 @@ def test_preflight_gates_every_publish_job_when_chosen(variant: tuple[dict, Path
     for job_id, job in jobs.items():
         if job_id.startswith("publish"):
             assert ("preflight" in job["needs"]) == chosen, job_id
+
+
+def test_publish_jobs_run_only_on_a_release(variant: tuple[dict, Path]) -> None:
+    """No publish job runs for a pull request, or for a run by hand that is not a release."""
+    _, project = variant
+    for job_id, job in release(project)["jobs"].items():
+        if job_id.startswith("publish"):
+            for event in ("pull_request", "push", "workflow_dispatch"):
+                context = {"github.event_name": event, "needs.build.outputs.publish": ""}
+                if event == "push" and "github.event_name == 'push'" in job["if"]:
+                    continue  # a pushed release tag: the trigger's filter allows only those
+                assert not evaluate(job["if"], context), (job_id, event)

@@ -18,10 +18,12 @@ from helpers import (
     readme_adoption_command,
     readme_update_command,
     release_workflow,
+    render,
     tree,
 )
-from real_world import LAYOUTS, CookieStandIn, Layout
+from real_world import LAYOUTS, STATIC_PYPROJECT, CookieStandIn, Layout, package_files
 from test_lint import YAMLLINT_CONFIG, check, tool
+from variants import REQUIRED
 from workflow_runner import JobRun
 
 PUBLISHING = re.compile(r"gh-action-pypi-publish|twine upload|uv publish")
@@ -277,3 +279,46 @@ def test_a_new_release_identity_is_spelled_out(versions: TemplateVersions, tmp_p
     ):
         assert expected in message, expected
     assert publishers(project) == {"release.yml", "pypi-package.yml"}, "until the git rm"
+
+
+@pytest.mark.parametrize(
+    ("ref_type", "name", "publishes"),
+    [("tag", "0.28.1", True), ("tag", "v0.28.1", False), ("branch", "0.28.x", False)],
+)
+def test_bare_version_tags_pass_the_release_guard(
+    ref_type: str, name: str, publishes: bool, tmp_path: Path
+) -> None:
+    """A run by hand publishes from a tag the tag rule [0-9]* matches, and only from one."""
+    answers = {**REQUIRED, "release_trigger": "workflow_dispatch", "tag_pattern": "[0-9]*"}
+    project = render(tmp_path / "project", answers)
+    job = JobRun(
+        job=load_yaml(release_workflow(project))["jobs"]["build"],
+        workdir=project,
+        venv=tmp_path / "venv",
+        github={"event_name": "workflow_dispatch", "ref_type": ref_type, "ref_name": name},
+    )
+    guard = job.run(job.step("Publish only from a release tag"))
+    assert guard.returncode == 0, guard.output
+    assert job.outputs["ref"].get("publish") == ("true" if publishes else None)
+
+
+def test_a_workflow_that_also_tests_is_never_replaced(
+    versions: TemplateVersions, tmp_path: Path
+) -> None:
+    """A workflow whose publishing job sits beside its test jobs keeps them: the release
+    workflow gets a file of its own, and the message says which job to remove."""
+    ci = (
+        "name: CI\non:\n  push:\n  release:\n    types: [published]\njobs:\n"
+        "  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+        "  deploy:\n    if: github.event_name == 'release'\n    runs-on: ubuntu-latest\n"
+        "    environment: pypi\n    permissions:\n      id-token: write\n    steps:\n"
+        "      - run: pipx run build\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+    )
+    files = package_files("mixed-pkg", STATIC_PYPROJECT, version="1.0")
+    layout = Layout(name="mixed", files={**files, ".github/workflows/ci.yml": ci})
+    project = layout.make(tmp_path / "project")
+    message = adopt(project, versions.path)
+    assert answers_of(project)["release_workflow"] == "release.yml"
+    assert (project / ".github/workflows/ci.yml").read_text() == ci
+    assert "ci.yml publishes too. Delete it, so that only release.yml publishes" in message
+    assert "remove its publishing job (deploy) and keep the rest" in message

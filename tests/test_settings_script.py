@@ -333,7 +333,12 @@ def existing_settings(state: Json) -> Json:
 
 #: The variants whose settings differ: no team, a team of a team and a user, two environments
 #: with names and a tag pattern of their own. (Every variant's script is the module, above.)
-SETTINGS_VARIANTS = ["default", "monthly-long-cooldown-team", "one-day-cooldown-custom-envs"]
+SETTINGS_VARIANTS = [
+    "default",
+    "monthly-long-cooldown-team",
+    "one-day-cooldown-custom-envs",
+    "solo-bare-tags",
+]
 
 
 @pytest.mark.parametrize("name", SETTINGS_VARIANTS)

@@ -1,0 +1,100 @@
+"""The suite bites: each defect below, planted in a copy of this repository, makes the tests
+named for it fail there. A new kind of defect the suite should catch belongs in DEFECTS."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, git
+
+#: What is planted (a file, its text, the text put in its place) and the tests that must fail.
+DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
+    "a persisted credential": (
+        "includes/steps.jinja",
+        "persist-credentials: false",
+        "persist-credentials: true",
+        ["tests/test_invariants.py::test_checkout_never_persists_credentials[default]"],
+    ),
+    "a publish job without its environment": (
+        "includes/jobs.jinja",
+        "    environment:\n      name: [[ pypi_environment if pypi else testpypi_environment ]]\n"
+        '      url: https://[[ "" if pypi else "test." ]]pypi.org/p/[[ pypi_name ]]\n',
+        "",
+        ["tests/test_invariants.py::test_publish_jobs_only_download_attest_and_publish[default]"],
+    ),
+    "a publish job without its if:": (
+        "includes/jobs.jinja",
+        "    if: [[ condition ]]\n",
+        "",
+        ["tests/test_invariants.py::test_publish_jobs_run_only_on_a_release[default]"],
+    ),
+    "a tag-pinned action": (
+        "includes/pins.jinja",
+        "[[ action ]]@[[ pins[action] ]]",
+        "[[ action ]]@v1",
+        ["tests/test_invariants.py::test_pins_are_full_shas_from_the_one_source[default]"],
+    ),
+    "a weakened validator": (
+        "includes/answers.jinja",
+        "or '**' in value %]",
+        "or false %]",
+        [
+            "tests/test_validation.py::test_bad_answer_is_refused_and_nothing_written[tag_pattern-v**]"
+        ],
+    ),
+    "an adoption that replaces a workflow doing more than publishing": (
+        "includes/existing.jinja",
+        '| reject("in", needed.jobs) | list | length == 0 %]',
+        "| list | length > 0 %]",
+        ["tests/test_real_world.py::test_a_workflow_that_also_tests_is_never_replaced"],
+    ),
+    "a Dependabot config rewritten when it already meets the bar": (
+        "copier.yml",
+        '"[% if not action_pins and dependabot_kept %].github/dependabot.yml[% endif %]"',
+        '""',
+        ["tests/test_real_world.py::test_a_cookie_project_adopts_and_both_templates_update"],
+    ),
+}
+
+
+def repository_copy(path: Path) -> Path:
+    """This repository's files as git would commit them, in a git repository of their own."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(source.read_bytes())
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "A copy", cwd=path)
+    return path
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_the_suite_catches(defect: str, tmp_path: Path) -> None:
+    relative, old, new, tests = DEFECTS[defect]
+    copy = repository_copy(tmp_path / "repository")
+    file = copy / relative
+    text = file.read_text()
+    assert text.count(old) == 1, f"the defect's text is no longer in {relative}: {old!r}"
+    file.write_text(text.replace(old, new))
+    git("commit", "-q", "-am", f"Plant {defect}", cwd=copy)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Exit 1: tests ran and failed (not 4 or 5: a test that no longer exists catches nothing).
+    assert result.returncode == 1, result.stdout[-2000:]
