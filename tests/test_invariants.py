@@ -49,6 +49,8 @@ def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
         expected.add(".github/workflows/zizmor.yml")
     if answers.get("dependabot_cooldown_days", 7) < 7:
         expected.add(".github/zizmor.yml")
+    if answers.get("release_team"):
+        expected.add(".github/CODEOWNERS")
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     assert files == expected
 

@@ -1,0 +1,476 @@
+"""A stand-in for the GitHub CLI, answering as GitHub's REST API does, and its scenarios.
+
+Run as a program, it is `gh`: `gh auth status`, and `gh api --include [--method M] [--header H]
+[--input -] PATH`, answered from the JSON state file $FAKE_GH_STATE that writes change, each
+call logged as a JSON line to $FAKE_GH_LOG. Imported, it gives the tests `FakeGitHub` (a
+directory with that `gh` on a PATH) and `github_state` with the scenarios: repositories that
+already have settings of their own, plans that lack features, organisation policies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+Json = dict[str, Any]
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+}
+STAMP = "2026-01-02T03:04:05Z"
+API_VERSION = "2022-11-28"
+
+# --- The program: `gh` ------------------------------------------------------------------------
+
+
+def error(status: int, message: str) -> tuple[int, Json]:
+    body = {"message": message, "documentation_url": "https://docs.github.com/rest"}
+    return status, {**body, "status": str(status)}
+
+
+def environment(state: Json, name: str, body: Json) -> Json | None:
+    """An environment as GitHub answers after a PUT with `body` (None: a reviewer is unknown)."""
+    rules: list[Json] = []
+    if body.get("wait_timer"):
+        rules.append(
+            {"id": 1, "node_id": "GA_1", "type": "wait_timer", "wait_timer": body["wait_timer"]}
+        )
+    if body.get("reviewers"):
+        for reviewer in body["reviewers"]:
+            if f"{reviewer['type']}:{reviewer['id']}" not in state["actors"]:
+                return None
+        rules.append(
+            {
+                "id": 2,
+                "node_id": "GA_2",
+                "type": "required_reviewers",
+                "prevent_self_review": body.get("prevent_self_review", False),
+                "reviewers": [
+                    {"type": r["type"], "reviewer": state["actors"][f"{r['type']}:{r['id']}"]}
+                    for r in body["reviewers"]
+                ],
+            }
+        )
+    if body.get("deployment_branch_policy"):
+        rules.append({"id": 3, "node_id": "GA_3", "type": "branch_policy"})
+    return {
+        "id": 7,
+        "node_id": "EN_7",
+        "name": name,
+        "url": f"https://api.github.com/repos/{state['repository']}/environments/{name}",
+        "html_url": f"https://github.com/{state['repository']}/deployments",
+        "created_at": STAMP,
+        "updated_at": STAMP,
+        "can_admins_bypass": body.get("can_admins_bypass", True),
+        "protection_rules": rules,
+        "deployment_branch_policy": body.get("deployment_branch_policy"),
+    }
+
+
+def ruleset(state: Json, ruleset_id: int, body: Json) -> Json:
+    """A ruleset as GitHub answers after a POST or PUT with `body`."""
+    rules = []
+    for rule in body.get("rules", []):
+        rule = dict(rule)
+        if rule["type"] == "update":  # GitHub fills in the parameters it defaults
+            rule["parameters"] = {"update_allows_fetch_and_merge": False}
+        if rule["type"] == "pull_request":
+            defaults = {"required_reviewers": [], "allowed_merge_methods": ["merge", "squash"]}
+            rule["parameters"] = {**defaults, **rule["parameters"]}
+        rules.append(rule)
+    href = f"https://api.github.com/repos/{state['repository']}/rulesets/{ruleset_id}"
+    return {
+        "id": ruleset_id,
+        "name": body["name"],
+        "target": body.get("target", "branch"),
+        "source_type": "Repository",
+        "source": state["repository"],
+        "enforcement": body["enforcement"],
+        "bypass_actors": body.get("bypass_actors", []),
+        "conditions": body.get("conditions"),
+        "rules": rules,
+        "node_id": f"RRS_{ruleset_id}",
+        "current_user_can_bypass": "never",
+        "_links": {"self": {"href": href}},
+        "created_at": STAMP,
+        "updated_at": STAMP,
+    }
+
+
+def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
+    route = path.partition("?")[0].strip("/")
+    for refused in state["refuse"]:
+        if route.startswith(refused["path"]) and method in refused["methods"]:
+            return error(refused["status"], refused["message"])
+    parts = route.split("/")
+    if parts[0] == "users" and method == "GET":
+        account = state["accounts"].get(parts[1].lower())
+        return (200, account) if account else error(404, "Not Found")
+    if parts == ["user"]:
+        return 200, state["me"]
+    if parts[0] == "orgs" and len(parts) == 2:
+        organisation = state["organisation"]
+        return (200, organisation) if parts[1] == organisation["login"] else error(404, "Not Found")
+    if parts[0] == "orgs" and method == "GET":
+        team = state["teams"].get(f"{parts[1]}/{parts[3]}".lower())
+        return (200, team) if team else error(404, "Not Found")
+    if parts[0] != "repos" or "/".join(parts[1:3]) != state["repository"]:
+        return error(404, "Not Found")
+    rest = parts[3:]
+    if not rest:
+        if method == "PATCH":
+            security = state["repo"].setdefault("security_and_analysis", {})
+            security.update(body.get("security_and_analysis", {}))
+        return 200, state["repo"]
+    if rest[0] == "environments" and len(rest) == 2:
+        if method == "PUT":
+            made = environment(state, rest[1], body)
+            if made is None:
+                return error(422, "Invalid reviewer")
+            state["environments"][rest[1]] = made
+        found = state["environments"].get(rest[1])
+        return (200, found) if found else error(404, "Not Found")
+    if rest[0] == "environments":
+        if rest[1] not in state["environments"]:
+            return error(404, "Not Found")
+        policies = state["policies"].setdefault(rest[1], [])
+        if method == "POST":
+            state["next_id"] += 1
+            made = {"id": state["next_id"], "node_id": f"DBP_{state['next_id']}", **body}
+            policies.append(made)
+            return 200, made
+        if method == "DELETE":
+            policies[:] = [p for p in policies if str(p["id"]) != rest[3]]
+            return 204, None
+        return 200, {"total_count": len(policies), "branch_policies": policies}
+    if rest[0] == "rulesets":
+        rulesets = state["rulesets"]
+        if method == "POST":
+            state["next_id"] += 1
+            rulesets[str(state["next_id"])] = ruleset(state, state["next_id"], body)
+            return 201, rulesets[str(state["next_id"])]
+        if len(rest) == 1:
+            keys = ("id", "name", "target", "source_type", "source", "enforcement", "node_id")
+            keys += ("_links", "created_at", "updated_at")
+            return 200, [{key: r[key] for key in keys} for r in rulesets.values()]
+        if rest[1] not in rulesets:
+            return error(404, "Not Found")
+        if method == "PUT":
+            rulesets[rest[1]] = ruleset(state, int(rest[1]), body)
+        return 200, rulesets[rest[1]]
+    if rest[:2] == ["actions", "workflows"]:
+        found = state["workflows"].get(rest[2])
+        return (200, found) if found else error(404, "Not Found")
+    if rest[:2] == ["actions", "permissions"]:
+        key = "/".join(rest[1:])
+        if method == "PUT":
+            state["actions"][key].update(body)
+            return 204, None
+        found = dict(state["actions"][key])
+        if key == "permissions" and found["allowed_actions"] == "selected":
+            found["selected_actions_url"] = f"https://api.github.com/{route}/selected-actions"
+        return 200, found
+    if rest[0] in ("immutable-releases", "private-vulnerability-reporting"):
+        if method == "PUT":
+            state["features"][rest[0]] = True
+            return 204, None
+        enabled = state["features"].get(rest[0], False)
+        if rest[0] == "private-vulnerability-reporting":
+            return 200, {"enabled": enabled}
+        found = {"enabled": True, "enforced_by_owner": False}
+        return (200, found) if enabled else error(404, "Not Found")
+    return error(404, "Not Found")
+
+
+def main(args: list[str]) -> int:
+    with open(os.environ["FAKE_GH_STATE"]) as file:
+        state = json.load(file)
+    if args[:2] == ["auth", "status"]:
+        if state["logged_in"]:
+            print("github.com\n  Logged in to github.com account octocat (keyring)")
+            return 0
+        print("You are not logged into any GitHub hosts. To log in, run: gh auth login")
+        return 1
+    assert args[0] == "api", args
+    method, body, headers, path, words = "GET", None, [], "", iter(args[1:])
+    for word in words:
+        if word == "--method":
+            method = next(words)
+        elif word == "--header":
+            headers.append(next(words))
+        elif word == "--input":
+            assert next(words) == "-"
+            body = json.load(sys.stdin)
+        elif word != "--include":
+            path = word
+    if f"X-GitHub-Api-Version: {API_VERSION}" not in headers:
+        status, response = error(400, "No X-GitHub-Api-Version header")
+    else:
+        status, response = answer(state, method, path, body)
+    with open(os.environ["FAKE_GH_STATE"], "w") as file:
+        json.dump(state, file)
+    with open(os.environ["FAKE_GH_LOG"], "a") as log:
+        call = {"method": method, "path": path, "body": body, "headers": headers}
+        log.write(json.dumps({**call, "status": status, "response": response}) + "\n")
+    print(f"HTTP/2.0 {status} {REASONS.get(status, 'Bad Request')}\r")
+    print("Content-Type: application/json; charset=utf-8\r")
+    print(f"X-Github-Api-Version-Selected: {API_VERSION}\r\n\r")
+    if response is not None:
+        print(json.dumps(response))
+    if status >= 400:
+        print(f"gh: {response['message']} (HTTP {status})", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- For the tests: the stand-in's directory, and GitHub's state ------------------------------
+
+
+class FakeGitHub:
+    """A directory with the stand-in `gh`, its state file and its call log."""
+
+    def __init__(self, directory: Path, state: Json) -> None:
+        self.bin = directory / "bin"
+        self.bin.mkdir(parents=True)
+        gh = self.bin / "gh"
+        gh.write_text(f"#!{sys.executable} -I\n{Path(__file__).read_text()}")
+        gh.chmod(0o755)
+        self.state_file = directory / "state.json"
+        self.log_file = directory / "calls.jsonl"
+        self.save(state)
+
+    def load(self) -> Json:
+        return json.loads(self.state_file.read_text())
+
+    def save(self, state: Json) -> None:
+        self.state_file.write_text(json.dumps(state))
+
+    def calls(self) -> list[Json]:
+        """The calls logged since the last time they were read."""
+        if not self.log_file.exists():
+            return []
+        calls = [json.loads(line) for line in self.log_file.read_text().splitlines()]
+        self.log_file.unlink()
+        return calls
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
+            "FAKE_GH_STATE": str(self.state_file),
+            "FAKE_GH_LOG": str(self.log_file),
+        }
+
+
+def refuse(path: str, status: int, message: str, methods: tuple[str, ...] = ("GET",)) -> Json:
+    """A rule of the stand-in: calls to paths under `path` get `status` and `message`."""
+    return {"path": path, "status": status, "message": message, "methods": list(methods)}
+
+
+def github_state(
+    repository: str,
+    team: list[str],
+    *,
+    owner_type: str = "Organization",
+    private: bool = False,
+    others: tuple[str, ...] = ("alice", "bob"),
+) -> Json:
+    """GitHub as the stand-in holds it: the repository with none of the settings, the release
+    team's users and teams and `others` (users), each with an id, and the zizmor workflow."""
+    from github_rest import sample  # imported here: the program `gh` runs without it
+
+    owner, name = repository.split("/")
+    owner_account = sample("simple-user", login=owner, id=1, type=owner_type)
+    repo = sample(
+        "full-repository",
+        name=name,
+        full_name=repository,
+        private=private,
+        owner=owner_account,
+        permissions={"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
+        security_and_analysis={
+            "secret_scanning": {"status": "disabled"},
+            "secret_scanning_push_protection": {"status": "disabled"},
+        },
+    )
+    if private:  # without GitHub Secret Protection, GitHub does not show these
+        del repo["security_and_analysis"]
+    accounts, teams, actors = {}, {}, {}
+    handles = [*team, *(f"@{other}" for other in others if f"@{other}" not in team)]
+    for number, handle in enumerate(handles, start=100):
+        login, _, slug = handle[1:].partition("/")
+        if slug:
+            teams[f"{login}/{slug}".lower()] = sample(
+                "team-full", id=number, slug=slug, name=slug, parent=None
+            )
+            actors[f"Team:{number}"] = sample("team", id=number, slug=slug)
+        else:
+            accounts[login.lower()] = sample("public-user", login=login, id=number, type="User")
+            actors[f"User:{number}"] = sample("simple-user", login=login, id=number, type="User")
+    plan = {"name": "free", "space": 1, "private_repos": 1, "collaborators": 0}
+    me = sample("private-user", login=owner if owner_type == "User" else "octocat", plan=plan)
+    organisation = sample("organization-full", login=owner, plan=plan)
+    return {
+        "repository": repository,
+        "logged_in": True,
+        "repo": repo,
+        "me": me,  # the account gh is logged in as: the owner of a personal repository
+        "organisation": organisation,  # its plan shows to the organisation's owners only
+        "accounts": accounts,
+        "teams": teams,
+        "actors": actors,
+        "environments": {},
+        "policies": {},
+        "rulesets": {},
+        "workflows": {"zizmor.yml": sample("workflow", name="Audit workflows", id=77)},
+        "actions": {
+            "permissions": {"enabled": True, "allowed_actions": "all"},
+            "permissions/selected-actions": {"github_owned_allowed": True},
+            "permissions/workflow": {
+                "default_workflow_permissions": "write",
+                "can_approve_pull_request_reviews": True,
+            },
+        },
+        "features": {},
+        "refuse": [],
+        "next_id": 1000,
+    }
+
+
+def actor_id(state: Json, handle: str) -> tuple[str, int]:
+    login, _, slug = handle[1:].partition("/")
+    if slug:
+        return "Team", state["teams"][f"{login}/{slug}".lower()]["id"]
+    return "User", state["accounts"][login.lower()]["id"]
+
+
+# --- Scenarios: what a repository may already have -------------------------------------------
+
+
+def with_environment(state: Json, name: str, reviewers: list[str]) -> Json:
+    """An environment of the repository's own: `reviewers`, a 10-minute wait timer, self-review
+    allowed, administrators bypassing, and a branch rule and a tag rule of its own."""
+    made = environment(
+        state,
+        name,
+        {
+            "wait_timer": 10,
+            "reviewers": [
+                dict(zip(("type", "id"), actor_id(state, handle), strict=True))
+                for handle in reviewers
+            ],
+            "prevent_self_review": False,
+            "can_admins_bypass": True,
+            "deployment_branch_policy": {
+                "protected_branches": False,
+                "custom_branch_policies": True,
+            },
+        },
+    )
+    assert made is not None
+    state["environments"][name] = made
+    state["policies"][name] = [
+        {"id": 11, "node_id": "DBP_11", "name": "main", "type": "branch"},
+        {"id": 12, "node_id": "DBP_12", "name": "deploy-*", "type": "tag"},
+    ]
+    return state
+
+
+APP_BYPASS = {"actor_id": 999, "actor_type": "Integration", "bypass_mode": "always"}
+TESTS_CHECK = {"context": "tests", "integration_id": 15368}
+
+
+def with_rulesets(state: Json, branch_ruleset: str, tag_ruleset: str) -> Json:
+    """Rulesets of the repository's own, under the names the script uses: the default branch
+    with an app that bypasses, a required check, squash merges only and two approvals; the
+    release tags with a deploy key that bypasses, and creations only."""
+    branch = {
+        "name": branch_ruleset,
+        "target": "branch",
+        "enforcement": "evaluate",
+        "bypass_actors": [APP_BYPASS],
+        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+        "rules": [
+            {
+                "type": "required_status_checks",
+                "parameters": {
+                    "required_status_checks": [TESTS_CHECK],
+                    "strict_required_status_checks_policy": True,
+                },
+            },
+            {
+                "type": "pull_request",
+                "parameters": {
+                    "allowed_merge_methods": ["squash"],
+                    "dismiss_stale_reviews_on_push": False,
+                    "require_code_owner_review": False,
+                    "require_last_push_approval": False,
+                    "required_approving_review_count": 2,
+                    "required_review_thread_resolution": True,
+                },
+            },
+        ],
+    }
+    tags = {
+        "name": tag_ruleset,
+        "target": "tag",
+        "enforcement": "active",
+        "bypass_actors": [{"actor_id": None, "actor_type": "DeployKey", "bypass_mode": "always"}],
+        "conditions": {"ref_name": {"include": ["refs/tags/v*"], "exclude": []}},
+        "rules": [{"type": "creation"}],
+    }
+    state["rulesets"]["501"] = ruleset(state, 501, branch)
+    state["rulesets"]["502"] = ruleset(state, 502, tags)
+    return state
+
+
+def with_allow_list(state: Json, patterns: list[str]) -> Json:
+    """Actions limited to GitHub's, verified creators' and `patterns` already."""
+    state["actions"]["permissions"] = {"enabled": True, "allowed_actions": "selected"}
+    state["actions"]["permissions/selected-actions"] = {
+        "github_owned_allowed": True,
+        "verified_allowed": True,
+        "patterns_allowed": patterns,
+    }
+    return state
+
+
+PLAN_MESSAGE = "Upgrade to GitHub Pro or make this repository public to enable this feature."
+
+
+def private_free(state: Json, plan_shown: bool = True) -> Json:
+    """A private repository on GitHub Free: no rulesets, and no protected environments. GitHub
+    shows the plan to the owners; with `plan_shown` false, the one running the script is not
+    one of them."""
+    repository = state["repository"]
+    if not plan_shown:
+        del state["organisation"]["plan"]
+    state["repo"]["private"] = True
+    state["repo"].pop("security_and_analysis", None)
+    state["refuse"] += [
+        refuse(f"repos/{repository}/rulesets", 403, PLAN_MESSAGE),
+        refuse(f"repos/{repository}/environments", 422, PLAN_MESSAGE, ("PUT", "POST")),
+    ]
+    return state
+
+
+ORG_POLICY = "Actions policy is set by the organization octo-org and cannot be changed here"
+
+
+def organisation_policy(state: Json) -> Json:
+    """An organisation that decides the repository's Actions settings itself."""
+    path = f"repos/{state['repository']}/actions/permissions"
+    state["refuse"].append(refuse(path, 409, ORG_POLICY, ("PUT",)))
+    return state
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
