@@ -54,7 +54,7 @@ def copy_tree(src: Path, dst: Path) -> Path:
 
 
 ANSWERS_FILE = ".copier-answers.hardened-release.yml"
-TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins")
+TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
 
 
 def git(*args: str, cwd: Path) -> str:

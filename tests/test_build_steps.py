@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +20,7 @@ from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
 
 CHECK = "Check that the version matches the tag"
+BUILD = "Build the sdist and wheel"
 GUARD = "Publish only from a release tag"
 
 PYPROJECT = """\
@@ -54,9 +59,19 @@ def git(*args: str, cwd: Path) -> None:
     )
 
 
-def sample_project(path: Path, kind: str) -> Path:
-    """A small pure-Python project, in a git repository tagged v1.2.3."""
+LOCK = ".github/release-requirements.txt"
+
+
+def with_lock(path: Path, rendered: Path) -> None:
+    """The rendered lock of the build tools, in the project as the template writes it."""
+    (path / ".github").mkdir(parents=True, exist_ok=True)
+    shutil.copy(rendered / LOCK, path / LOCK)
+
+
+def sample_project(path: Path, kind: str, rendered: Path) -> Path:
+    """A small pure-Python project with the rendered lock, in a git repository tagged v1.2.3."""
     (path / "src" / "sample_pkg").mkdir(parents=True)
+    with_lock(path, rendered)
     (path / "src" / "sample_pkg" / "__init__.py").write_text('"""A sample."""\n')
     (path / "README.md").write_text("# sample-pkg\n\nA sample project.\n")
     (path / "pyproject.toml").write_text(PYPROJECT.format(**KINDS[kind]))
@@ -90,8 +105,9 @@ def built(
     """A build job, run in full on a sample project for a release v1.2.3."""
     tool, kind = request.param
     root = tmp_path_factory.mktemp(f"{tool}-{kind}")
-    workdir = sample_project(root / "sample", kind)
-    job = JobRun(build_job(rendered(TOOLS[tool])), workdir, root / "venv", tag("v1.2.3"))
+    project = rendered(TOOLS[tool])
+    workdir = sample_project(root / "sample", kind, project)
+    job = JobRun(build_job(project), workdir, root / "venv", tag("v1.2.3"))
     results = job.run_all()
     failed = [r for r in results if r.returncode]
     assert not failed, failed[0].output
@@ -107,6 +123,45 @@ def test_dists_built(built: JobRun) -> None:
     # What upload-artifact uploads: hidden files (uv writes dist/.gitignore) are left out.
     names = sorted(p.name for p in (built.workdir / "dist").iterdir() if p.name[0] != ".")
     assert names == ["sample_pkg-1.2.3-py3-none-any.whl", "sample_pkg-1.2.3.tar.gz"]
+
+
+def rebuild(built: JobRun, path: Path, constraints: str = "") -> dict[str, str]:
+    """The build step, run again in a copy of the project: each file's SHA-256."""
+    workdir = shutil.copytree(built.workdir, path / "project", symlinks=True)
+    shutil.rmtree(workdir / "dist")
+    if constraints:
+        (workdir / ".github" / "build-constraints.txt").write_text(constraints)
+    job = JobRun(built.job, workdir, built.venv, built.github)
+    result = job.run(job.step(BUILD))
+    assert result.returncode == 0, result.output
+    return digests(workdir / "dist")
+
+
+def digests(dist: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in dist.iterdir()
+        if p.name[0] != "."
+    }
+
+
+def test_a_rebuild_from_the_tag_gives_the_same_files(built: JobRun, tmp_path: Path) -> None:
+    assert rebuild(built, tmp_path) == digests(built.workdir / "dist")
+    # The same because the files are dated by the tagged commit, not by when they were built.
+    committed = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=built.workdir, capture_output=True, text=True
+    ).stdout
+    (sdist,) = (built.workdir / "dist").glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        assert {member.mtime for member in archive.getmembers()} == {int(committed)}
+
+
+def test_build_backend_follows_the_projects_constraints(built: JobRun, tmp_path: Path) -> None:
+    rebuild(built, tmp_path, constraints="hatchling==1.27.0\n")
+    (wheel,) = (tmp_path / "project" / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read("sample_pkg-1.2.3.dist-info/WHEEL").decode()
+    assert "Generator: hatchling 1.27.0" in metadata
 
 
 @pytest.mark.parametrize(
@@ -142,8 +197,8 @@ def test_version_check_skipped_when_not_releasing(built: JobRun) -> None:
 
 
 def tool_of(job: JobRun) -> str:
-    uses = {step.get("uses", "").split("@")[0] for step in job.job["steps"]}
-    return "uv" if "astral-sh/setup-uv" in uses else "build"
+    runs = "\n".join(step.get("run", "") for step in job.job["steps"])
+    return "uv" if "uv build" in runs else "build"
 
 
 def test_tag_prefix_comes_from_the_tag_pattern(built: JobRun, tmp_path: Path) -> None:
@@ -229,9 +284,11 @@ CIBW_PLATFORMS = {
 }
 
 
-def compiled_project(path: Path) -> Path:
-    """A small project with a C extension, in a git repository tagged v1.2.3."""
+def compiled_project(path: Path, rendered: Path) -> Path:
+    """A small project with a C extension and the rendered lock, in a git repository tagged
+    v1.2.3."""
     (path / "src").mkdir(parents=True)
+    with_lock(path, rendered)
     (path / "src" / "sample_ext.c").write_text(
         "#include <Python.h>\n"
         'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "sample_ext"};\n'
@@ -257,10 +314,9 @@ def test_cibuildwheel_variant_builds_checks_and_merges(
 ) -> None:
     """The sdist job runs for real; a wheel built here stands in for the wheels job's; then the
     job that merges them runs its checks, for a release and for a mismatching tag."""
-    workflow = load_yaml(
-        rendered("release-cibuildwheel-testpypi0-attest0") / ".github/workflows/release.yml"
-    )
-    project = compiled_project(tmp_path / "sample")
+    template = rendered("release-cibuildwheel-testpypi0-attest0")
+    workflow = load_yaml(template / ".github/workflows/release.yml")
+    project = compiled_project(tmp_path / "sample", template)
     sdist = JobRun(workflow["jobs"]["sdist"], project, tmp_path / "venv", tag("v1.2.3"))
     results = sdist.run_all()
     assert all(r.returncode == 0 for r in results), results[-1].output
@@ -285,14 +341,13 @@ def test_cibuildwheel_builds_for_every_platform_of_the_matrix(
     tmp_path: Path, rendered: Callable[[str], Path]
 ) -> None:
     """cibuildwheel, at the pinned action's release, finds wheels to build on each runner."""
-    workflow = load_yaml(
-        rendered("release-cibuildwheel-testpypi0-attest0") / ".github/workflows/release.yml"
-    )
+    template = rendered("release-cibuildwheel-testpypi0-attest0")
+    workflow = load_yaml(template / ".github/workflows/release.yml")
     assert workflow["jobs"]["wheels"]["strategy"]["matrix"]["os"] == list(CIBW_PLATFORMS)
     _, version = pin_source()["pypa/cibuildwheel"]
     cibuildwheel = Path(sys.executable).parent / "cibuildwheel"
     assert metadata.version("cibuildwheel") == version.removeprefix("v")
-    project = compiled_project(tmp_path / "sample")
+    project = compiled_project(tmp_path / "sample", template)
     for platform, arch in CIBW_PLATFORMS.values():
         identifiers = subprocess.run(
             [cibuildwheel, "--print-build-identifiers", "--platform", platform, "--archs", arch],
