@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -375,3 +376,39 @@ def test_cibuildwheel_builds_for_every_platform_of_the_matrix(
         assert not any(
             identifier.startswith("cp31") and "t-" in identifier for identifier in identifiers
         ), "the project's own skip is honoured"
+
+
+def documented_rebuild(doc: str) -> str:
+    """The commands RELEASING.md gives to rebuild a release from its tag."""
+    section = doc.split("### Rebuilding a release", 1)[1]
+    return section.split("```bash\n", 1)[1].split("\n```\n", 1)[0]
+
+
+def test_the_documented_rebuild_matches_the_release(
+    built: JobRun, rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """RELEASING.md's rebuild, run for real against the sample project's tag, finds the files
+    the build job made, as PyPI's JSON API would list them."""
+    doc = (rendered(TOOLS[tool_of(built)]) / "RELEASING.md").read_text()
+    published = {
+        "urls": [
+            {"filename": name, "digests": {"sha256": digest}}
+            for name, digest in digests(built.workdir / "dist").items()
+        ]
+    }
+    (tmp_path / "pypi.json").write_text(json.dumps(published))
+    script = (
+        documented_rebuild(doc)
+        .replace("https://github.com/octo-org/sample.git", str(built.workdir))
+        .replace("https://pypi.org/pypi/sample-pkg/1.2.3/json", (tmp_path / "pypi.json").as_uri())
+    )
+    result = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = sorted(digests(built.workdir / "dist"))
+    assert result.stdout.splitlines()[-2:] == [f"same as on PyPI: {name}" for name in names]

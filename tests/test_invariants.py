@@ -142,22 +142,30 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
             "name": environment,
             "url": f"https://{host}/p/{answers['pypi_name']}",
         }
-        used = [action(step) for step in job["steps"]]
+        steps = job["steps"]
+        used = [action(step) for step in steps]
         attest = pypi and answers.get("github_attestations", True)
         assert used == (
-            ["actions/download-artifact", "actions/attest", None, "pypa/gh-action-pypi-publish"]
+            [
+                "actions/download-artifact",
+                "actions/attest",
+                None,  # verify them
+                None,  # or say why a private repository has none
+                "pypa/gh-action-pypi-publish",
+            ]
             if attest
             else ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
         )
-        publish = job["steps"][-1]["with"]
+        publish = steps[-1]["with"]
         assert publish["print-hash"] is True and publish["attestations"] is True
         assert ("repository-url" in publish) == (not pypi)
         assert publish.get("skip-existing", False) == (not pypi)
         if attest:
-            verify = job["steps"][2]["run"]
+            verify = steps[2]["run"]
             assert "gh attestation verify" in verify
             assert '--repo "$GITHUB_REPOSITORY"' in verify
             assert '--signer-workflow "$GITHUB_REPOSITORY/.github/workflows/release.yml"' in verify
+            assert '--source-ref "$GITHUB_REF" --deny-self-hosted-runners' in verify
 
 
 def test_build_job(variant: tuple[dict, Path]) -> None:
