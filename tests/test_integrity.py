@@ -76,24 +76,6 @@ def test_lock_pins_every_tool_and_dependency_by_hash(variant: tuple[dict, Path])
     assert ("python -m build" in runs) is (tool == "build")
 
 
-def test_lock_records_the_command_that_regenerates_it(variant: tuple[dict, Path]) -> None:
-    _, project = variant
-    header = (project / LOCK).read_text().splitlines()[:2]
-    assert header[1].split() == [
-        "#",
-        "uv",
-        "pip",
-        "compile",
-        "--universal",
-        "--python-version",
-        "3.10",
-        "--generate-hashes",
-        ".github/release-requirements.in",
-        "-o",
-        LOCK,
-    ]
-
-
 def test_dependabot_updates_the_lock(variant: tuple[dict, Path]) -> None:
     answers, project = variant
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
