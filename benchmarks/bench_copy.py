@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
-from copier.errors import DirtyLocalWarning, MissingFileWarning
+from copier.errors import DirtyLocalWarning
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ANSWERS = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
@@ -156,7 +156,6 @@ def main(argv: list[str] | None = None) -> int:
 
     # A working tree with uncommitted changes makes Copier warn on every render of HEAD.
     warnings.filterwarnings("ignore", category=DirtyLocalWarning)
-    warnings.filterwarnings("ignore", category=MissingFileWarning)  # no Dependabot config yet
     dirty = is_dirty(REPO_ROOT)
     with tempfile.TemporaryDirectory(prefix="bench-copy-src-") as src:
         times = measure(args.rounds, make_one_file_template(Path(src)))

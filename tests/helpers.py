@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN_SOURCE = ROOT / "pins" / "action.yml"
-WORKFLOWS = (".github/workflows/release.yml", ".github/workflows/zizmor.yml")
+ANSWERS_FILE = ".copier-answers.hardened-release.yml"
 USES = re.compile(r"^\s*(?:- )?uses: (?P<action>[^@\s]+)@(?P<ref>\S+)(?: # (?P<comment>.*))?$")
 
 
@@ -32,6 +33,23 @@ def load_yaml(path: Path) -> Any:
     if isinstance(data, dict) and True in data:
         data["on"] = data.pop(True)
     return data
+
+
+def answers_of(project: Path) -> dict[str, Any]:
+    """The answers a rendered project recorded."""
+    return load_yaml(project / ANSWERS_FILE)
+
+
+def release_workflow(project: Path) -> Path:
+    """The rendered release workflow, under the file name the project's answers give it."""
+    return project / ".github" / "workflows" / answers_of(project)["release_workflow"]
+
+
+def workflows_of(project: Path) -> list[str]:
+    """The workflows a project has, as paths relative to it."""
+    return sorted(
+        str(p.relative_to(project)) for p in (project / ".github/workflows").glob("*.yml")
+    )
 
 
 def pins_in(path: Path) -> list[tuple[str, str, str | None]]:
@@ -53,7 +71,6 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
-ANSWERS_FILE = ".copier-answers.hardened-release.yml"
 TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
 
 
@@ -145,3 +162,18 @@ def copy_with_cli(dst: Path, answers: dict[str, str]) -> subprocess.CompletedPro
     """`copier copy --defaults` of the working tree, each answer given with -d."""
     data = [arg for name, value in answers.items() for arg in ("-d", f"{name}={value}")]
     return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, ROOT, dst)
+
+
+def readme_adoption_command(template: Path | str, name: str, repository: str) -> list[str]:
+    """The README's adoption command as its reader types it: its placeholders <template>,
+    <name> and <owner>/<repo> filled in, every other word as written; the words after `copier`."""
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("copier copy --defaults")]
+    fill = {"<template>": str(template), "<name>": name, "<owner>/<repo>": repository}
+    words = []
+    for word in shlex.split(line):
+        for placeholder, value in fill.items():
+            word = word.replace(placeholder, value)
+        words.append(word)
+    assert words[0] == "copier" and not any("<" in word for word in words), words
+    return words[1:]

@@ -3,14 +3,22 @@ nothing the project had: its Dependabot entries, its documents, another template
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
 
-from helpers import ANSWERS_FILE, ROOT, copier_cli, git, load_yaml, project_repository, tree
+from helpers import (
+    ANSWERS_FILE,
+    ROOT,
+    copier_cli,
+    git,
+    load_yaml,
+    project_repository,
+    readme_adoption_command,
+    tree,
+)
 from test_lint import YAMLLINT_CONFIG, check, tool
 from variants import REQUIRED
 
@@ -199,13 +207,8 @@ def test_another_templates_answers_are_untouched(project: Path) -> None:
 
 
 def run_readme_adoption_command(project: Path, name: str) -> str:
-    """The README's adoption command, with this template for <template> at HEAD."""
-    readme = (ROOT / "README.md").read_text()
-    (line,) = [row for row in readme.splitlines() if row.startswith("copier copy --defaults")]
-    fill = {"<template>": str(ROOT), "--vcs-ref=<tag>": "--vcs-ref=HEAD"}
-    words = [fill.get(word, word) for word in shlex.split(line)]
-    words = [w.replace("<owner>/<repo>", "octo/sample").replace("<name>", name) for w in words]
-    result = copier_cli(*words[1:], cwd=project)
+    """The README's adoption command, with this template's working tree as <template>."""
+    result = copier_cli(*readme_adoption_command(ROOT, name, "octo/sample"), cwd=project)
     return result.stderr if result.returncode else ""
 
 

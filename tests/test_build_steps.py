@@ -211,6 +211,10 @@ def tool_of(job: JobRun) -> str:
         ("pkg/v*", "pkg/v1/1.2.3", False),
         ("v*.*", "v1.2.3", True),
         ("v*.*", "v1", False),
+        ("[0-9]*", "1.2.3", True),
+        ("[0-9]*", "v1.2.3", False),
+        ("v[0-9]*", "v1.2.3", True),
+        ("v[0-9]*", "vx1.2.3", False),
     ],
 )
 def test_version_check_holds_the_tag_to_the_tag_pattern(

@@ -13,7 +13,13 @@ from test_lint import check, tool
 from variants import VARIANTS
 from workflow_runner import JobRun
 
-RELEASE = ".github/workflows/release.yml"
+RELEASE = ".github/workflows/release.yml"  # where release_workflow is the default
+
+
+def workflow(answers: dict, project: Path) -> dict:
+    return load_yaml(project / ".github/workflows" / answers.get("release_workflow", "release.yml"))
+
+
 LOCK = ".github/release-requirements.txt"
 INSTALL = f"python -m pip install --require-hashes --only-binary :all: -r {LOCK}"
 #: Anything in a `run:` step that could fetch and run code from a package index.
@@ -42,8 +48,8 @@ def locked(text: str) -> dict[str, list[str]]:
 
 
 def test_every_install_in_the_workflow_is_from_the_lock(variant: tuple[dict, Path]) -> None:
-    _, project = variant
-    jobs = load_yaml(project / ".github/workflows/release.yml")["jobs"]
+    answers, project = variant
+    jobs = workflow(answers, project)["jobs"]
     for job_id, job in jobs.items():
         for step in job["steps"]:
             for line in step.get("run", "").replace("\\\n", " ").splitlines():
@@ -69,7 +75,7 @@ def test_lock_pins_every_tool_and_dependency_by_hash(variant: tuple[dict, Path])
     assert tools <= set(pins)
     runs = "\n".join(
         step.get("run", "")
-        for job in load_yaml(project / ".github/workflows/release.yml")["jobs"].values()
+        for job in workflow(answers, project)["jobs"].values()
         for step in job["steps"]
     )
     assert ("uv build --no-sources" in runs) is (tool == "uv")
@@ -140,7 +146,7 @@ def test_only_the_release_teams_users_start_or_rerun_a_release(
 @pytest.mark.parametrize("name", ["default", "monthly-long-cooldown-team"])
 def test_no_starter_check_without_a_list_of_users(name: str, rendered: Callable) -> None:
     """With no release team named, or a team among it, the workflow cannot tell who is in it."""
-    assert STARTER not in (rendered(name) / RELEASE).read_text()
+    assert STARTER not in str(workflow(VARIANTS[name], rendered(name)))
 
 
 def releasing(answers: dict, project: Path) -> str:
@@ -154,7 +160,7 @@ def section(doc: str, title: str) -> str:
 def test_releasing_names_the_jobs_as_the_runs_page_shows_them(variant: tuple[dict, Path]) -> None:
     answers, project = variant
     doc = releasing(answers, project)
-    jobs = load_yaml(project / RELEASE)["jobs"]
+    jobs = workflow(answers, project)["jobs"]
     names = {job["name"].replace("${{ matrix.os }}", "…") for job in jobs.values()}
     assert set(re.findall(r"\*\*([^*]+)\*\*", section(doc, "How a release is published"))) == names
     assert set(re.findall(r"\*\*([^*]+)\*\* job", doc)) <= names
@@ -202,7 +208,7 @@ def test_releasing_verifies_as_the_publish_job_does(variant: tuple[dict, Path]) 
     if not answers.get("github_attestations", True):
         assert "gh attestation verify" not in releasing(answers, project)
         return
-    steps = load_yaml(project / RELEASE)["jobs"]["publish"]["steps"]
+    steps = workflow(answers, project)["jobs"]["publish"]["steps"]
     (verify,) = [step["run"] for step in steps if "gh attestation verify" in step.get("run", "")]
     ours = set(re.findall(r"--[a-z-]+", verify))
     documented = section(releasing(answers, project), "Checking a release")

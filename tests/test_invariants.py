@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, WORKFLOWS, load_yaml, pin_source, pins_in
+from helpers import ROOT, load_yaml, pin_source, pins_in, release_workflow, workflows_of
 from variants import VARIANTS
 
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -24,7 +24,7 @@ def variant(request: pytest.FixtureRequest, rendered: Callable[[str], Path]) -> 
 
 
 def release(project: Path) -> dict[str, Any]:
-    return load_yaml(project / ".github" / "workflows" / "release.yml")
+    return load_yaml(release_workflow(project))
 
 
 def all_steps(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -43,9 +43,11 @@ def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
         ".github/release-requirements.in",
         ".github/release-requirements.txt",
         ".github/release-settings.py",
-        *WORKFLOWS,
+        ".github/workflows/" + answers.get("release_workflow", "release.yml"),
         answers.get("releasing_doc", "RELEASING.md"),
     }
+    if answers.get("zizmor", "all") != "own":
+        expected.add(".github/workflows/zizmor.yml")
     if answers.get("dependabot_cooldown_days", 7) < 7:
         expected.add(".github/zizmor.yml")
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
@@ -83,13 +85,13 @@ def test_no_template_noise(variant: tuple[dict, Path]) -> None:
 
 def test_top_level_permissions_are_empty(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         assert load_yaml(project / workflow)["permissions"] == {}
 
 
 def test_every_permission_is_explained(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         lines = (project / workflow).read_text().splitlines()
         for number, line in enumerate(lines):
             if line.strip() == "permissions:":
@@ -114,7 +116,8 @@ def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None
         else:
             expected = {"contents": "read"}
         assert job["permissions"] == expected, job_id
-    zizmor = load_yaml(project / ".github/workflows/zizmor.yml")["jobs"]
+    zizmor_workflow = project / ".github/workflows/zizmor.yml"
+    zizmor = load_yaml(zizmor_workflow)["jobs"] if zizmor_workflow.exists() else {}
     assert all(job["permissions"] == {"contents": "read"} for job in zizmor.values())
 
 
@@ -164,7 +167,8 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
             verify = steps[2]["run"]
             assert "gh attestation verify" in verify
             assert '--repo "$GITHUB_REPOSITORY"' in verify
-            assert '--signer-workflow "$GITHUB_REPOSITORY/.github/workflows/release.yml"' in verify
+            signer = f".github/workflows/{answers.get('release_workflow', 'release.yml')}"
+            assert f'--signer-workflow "$GITHUB_REPOSITORY/{signer}"' in verify
             assert '--source-ref "$GITHUB_REF" --deny-self-hosted-runners' in verify
 
 
@@ -227,7 +231,7 @@ def test_cibuildwheel_artifacts_are_unique_and_merged(
 
 def test_every_job_has_a_timeout_and_a_name(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         data = load_yaml(project / workflow)
         assert data["name"]
         for job in data["jobs"].values():
@@ -243,14 +247,14 @@ def test_no_cancelled_release(variant: tuple[dict, Path]) -> None:
 
 def test_no_expressions_in_run(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         for _, step in all_steps(load_yaml(project / workflow)):
             assert "${{" not in step.get("run", "")
 
 
 def test_checkout_never_persists_credentials(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         for _, step in all_steps(load_yaml(project / workflow)):
             if action(step) == "actions/checkout":
                 assert step["with"]["persist-credentials"] is False
@@ -258,7 +262,7 @@ def test_checkout_never_persists_credentials(variant: tuple[dict, Path]) -> None
 
 def test_no_caches(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         for _, step in all_steps(load_yaml(project / workflow)):
             assert action(step) != "actions/cache"
             for key, value in step.get("with", {}).items():
@@ -269,7 +273,7 @@ def test_no_caches(variant: tuple[dict, Path]) -> None:
 def test_pins_are_full_shas_from_the_one_source(variant: tuple[dict, Path]) -> None:
     _, project = variant
     source = pin_source()
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         pins = pins_in(project / workflow)
         assert pins
         for name, ref, comment in pins:
@@ -279,7 +283,7 @@ def test_pins_are_full_shas_from_the_one_source(variant: tuple[dict, Path]) -> N
 
 def test_actions_get_only_inputs_they_declare(variant: tuple[dict, Path]) -> None:
     _, project = variant
-    for workflow in WORKFLOWS:
+    for workflow in workflows_of(project):
         for _, step in all_steps(load_yaml(project / workflow)):
             if name := action(step):
                 unknown = set(step.get("with", {})) - set(INPUTS[name]["inputs"])

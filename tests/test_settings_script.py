@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
-from helpers import ROOT, load_yaml
+from helpers import ROOT, load_yaml, release_workflow
 from test_lint import check, tool
 from variants import VARIANTS
 
@@ -808,7 +808,7 @@ def test_preflight_job_is_least_privilege() -> None:
 def test_release_workflow_runs_the_preflight_first(rendered: Callable[[str], Path]) -> None:
     wired = 0
     for name, answers in VARIANTS.items():
-        jobs = load_yaml(rendered(name) / ".github" / "workflows" / "release.yml")["jobs"]
+        jobs = load_yaml(release_workflow(rendered(name)))["jobs"]
         if "preflight" not in jobs:
             continue
         wired += 1

@@ -83,7 +83,7 @@ def template(tmp_path: Path) -> TemplateVersions:
         "\nRevised guidance: read this before every release.\n\n## Who does what\n",
     )
     versions.edit(
-        "template/.github/workflows/release.yml.jinja",
+        "template/.github/workflows/[[ release_workflow ]].jinja",
         '[[ steps.twine_check("python -m twine") ]]\n',
         '[[ steps.twine_check("python -m twine") ]]\n'
         "      - name: List the distributions\n        run: ls -l dist/\n",

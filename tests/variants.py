@@ -27,6 +27,7 @@ def _variants() -> dict[str, dict[str, object]]:
             }
     # The other choices, each value at least once.
     variants["daily-no-cooldown-no-preflight"] = {
+        "zizmor": "own",
         "dependabot_interval": "daily",
         "dependabot_cooldown_days": 0,
         "preflight": False,
@@ -38,6 +39,8 @@ def _variants() -> dict[str, dict[str, object]]:
         "pypi_environment": "release",
         "tag_pattern": "release-*",
         "releasing_doc": "docs/releasing.md",
+        "release_workflow": "publish.yml",
+        "zizmor": "release",
     }
     variants["one-day-cooldown-custom-envs"] = {
         "dependabot_cooldown_days": 1,

@@ -23,7 +23,7 @@ from typing import Any
 
 import copier
 import yaml
-from copier.errors import DirtyLocalWarning, MissingFileWarning
+from copier.errors import DirtyLocalWarning
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -47,7 +47,7 @@ SHOWN = (
     ".github/dependabot.yml",
 )
 LANGUAGES = {".yml": "yaml", ".yaml": "yaml", ".py": "python", ".md": "markdown", ".toml": "toml"}
-JINJA_TAG = re.compile(r"\[%.*?%\]", flags=re.S)
+JINJA_TAG = re.compile(r"\[%.*?%\]|\[#.*?#\]", flags=re.S)
 CODE_SPAN = re.compile(r"(`[^`]*`)")
 MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>|#])")
 
@@ -65,8 +65,30 @@ def load_copier_yml(root: Path) -> dict[str, Any]:
 
 
 def questions_of(copier_yml: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The questions, in the order Copier asks them: every key not starting with `_`."""
-    return {name: spec for name, spec in copier_yml.items() if not name.startswith("_")}
+    """The questions, in the order Copier asks them: every key not starting with `_`, but the
+    values computed from the answers (`when: false`), which Copier neither asks nor records."""
+    return {
+        name: spec
+        for name, spec in copier_yml.items()
+        if not name.startswith("_") and spec.get("when", True) is not False
+    }
+
+
+ANSWER_SECTION = re.compile(r"\[% (?:el)?if name (?:== \"(\w+)\"|in \[([^\]]*)\]) %\]")
+
+
+def answer_checks(root: Path) -> dict[str, str]:
+    """The checks of includes/answers.jinja, where every validator's rules are said once: the
+    Jinja text of each question's branch, by question name."""
+    text = (root / "includes" / "answers.jinja").read_text(encoding="utf-8")
+    body = text[text.index("[% macro problem") : text.index("[%- endmacro %]")]
+    parts = ANSWER_SECTION.split(body)
+    checks: dict[str, str] = {}
+    for index in range(1, len(parts) - 2, 3):
+        names = [parts[index]] if parts[index] else re.findall(r"\w+", parts[index + 1])
+        for name in names:
+            checks[name] = parts[index + 2]
+    return checks
 
 
 def prose(text: str, names: set[str]) -> str:
@@ -97,10 +119,15 @@ def literal(value: Any) -> str:
     return f"`{text}`"
 
 
-def describe_default(spec: dict[str, Any]) -> str:
+def describe_default(spec: dict[str, Any], new_project: Any = None) -> str:
     if "default" not in spec or spec["default"] is None:
         return "none: an answer is required"
     default = spec["default"]
+    if isinstance(default, str) and "existing." in default:
+        return (
+            "on adoption, what the project already has (see [Adopting](adopting.md)); for a "
+            f"new project, {literal(new_project)}"
+        )
     if isinstance(default, str) and "[[" in default:
         expression = " ".join(default.split())
         origin = " from the destination folder's name" if "_folder_name" in default else ""
@@ -125,7 +152,9 @@ def describe_when(when: Any, questions: dict[str, dict[str, Any]]) -> str:
     return f"only when `{' '.join(str(when).split())}` is true"
 
 
-def questions_markdown(copier_yml: dict[str, Any]) -> str:
+def questions_markdown(
+    copier_yml: dict[str, Any], checks: dict[str, str], new_project: dict[str, Any]
+) -> str:
     """The questions reference, as Markdown to include in the questions page."""
     questions = questions_of(copier_yml)
     names = set(questions)
@@ -149,7 +178,7 @@ def questions_markdown(copier_yml: dict[str, Any]) -> str:
         lines += [f"({anchor(name)})=", f"## `{name}`", "", prose(spec.get("help", ""), names), ""]
         kind = spec.get("type", "yaml")
         facts = [f"**Type**: {TYPES.get(kind, kind)} (`{kind}`)"]
-        facts.append(f"**Default**: {describe_default(spec)}")
+        facts.append(f"**Default**: {describe_default(spec, new_project.get(name))}")
         if not is_asked(spec):
             facts.append("**Asked**: never: Copier records it in the answers file")
         elif "when" in spec:
@@ -165,7 +194,8 @@ def questions_markdown(copier_yml: dict[str, Any]) -> str:
                     text += f": {prose(label, names)}"
                 lines.append(text)
         if "validator" in spec:
-            messages = [prose(message, names) for message in validator_messages(spec["validator"])]
+            rules = checks.get(name, spec["validator"]).replace("[[ name ]]", name)
+            messages = [prose(message, names) for message in validator_messages(rules)]
             lines.append("- **Accepted**: an answer is refused, and nothing is written, unless:")
             lines += [f"  - {message}" for message in messages]
         lines.append("")
@@ -178,7 +208,6 @@ def render_example(root: Path, destination: Path) -> None:
         # The working tree, uncommitted changes included, is what these docs describe; and a
         # new project has none of the files that an adoption would read.
         warnings.simplefilter("ignore", DirtyLocalWarning)
-        warnings.simplefilter("ignore", MissingFileWarning)
         rendered = Path(tmp) / "example"
         copier.run_copy(
             str(root),
@@ -219,9 +248,14 @@ def summary(path: Path, releasing_doc: str) -> str:
     return ""
 
 
+def example_answer(example: Path, copier_yml: dict[str, Any], name: str) -> Any:
+    """An answer as the example project recorded it."""
+    return yaml.safe_load((example / copier_yml["_answers_file"]).read_text())[name]
+
+
 def rendered_files_markdown(example: Path, copier_yml: dict[str, Any]) -> str:
     """The table of rendered files, each with the summary its first line gives."""
-    releasing_doc = questions_of(copier_yml)["releasing_doc"]["default"]
+    releasing_doc = example_answer(example, copier_yml, "releasing_doc")
     files = sorted(path for path in example.rglob("*") if path.is_file())
     lines = [
         "<!-- Generated by docs/_ext/template_docs.py: do not edit. -->",
@@ -245,7 +279,7 @@ def rendered_files_markdown(example: Path, copier_yml: dict[str, Any]) -> str:
 
 def more_files_markdown(example: Path, generated: str, copier_yml: dict[str, Any]) -> str:
     """Sections for the rendered files the page does not show by name, so none is left out."""
-    releasing_doc = questions_of(copier_yml)["releasing_doc"]["default"]
+    releasing_doc = example_answer(example, copier_yml, "releasing_doc")
     skip = {*SHOWN, releasing_doc, copier_yml["_answers_file"]}
     lines = ["<!-- Generated by docs/_ext/template_docs.py: do not edit. -->", ""]
     for path in sorted(path for path in example.rglob("*") if path.is_file()):
@@ -271,10 +305,12 @@ def generate(app: Sphinx, config: Config) -> None:
     generated = Path(app.confdir) / config.template_docs_generated
     copier_yml = load_copier_yml(root)
     logger.info("template_docs: questions reference from %s", root / "copier.yml")
-    write_if_changed(generated / "questions.md", questions_markdown(copier_yml))
     logger.info("template_docs: rendering the template for the example project")
     example = generated / "example"
     render_example(root, example)
+    new_project = yaml.safe_load((example / copier_yml["_answers_file"]).read_text())
+    questions = questions_markdown(copier_yml, answer_checks(root), new_project)
+    write_if_changed(generated / "questions.md", questions)
     write_if_changed(generated / "rendered-files.md", rendered_files_markdown(example, copier_yml))
     more = more_files_markdown(example, config.template_docs_generated, copier_yml)
     write_if_changed(generated / "more-files.md", more)

@@ -1,0 +1,112 @@
+"""Every way a user names the destination renders, or stops before writing anything with what
+to type instead; and `copier copy` applies everything or nothing, with or without --overwrite,
+with or without a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, copier_cli, project_repository, tree
+from variants import REQUIRED
+
+DATA = [arg for name, value in REQUIRED.items() for arg in ("-d", f"{name}={value}")]
+#: A project with a file that adoption reads, so that Copier must be able to read it.
+EXISTING = {".github/dependabot.yml": "version: 2\nupdates: []\n", "README.md": "# Project\n"}
+
+
+def copy(destination: str, cwd: Path, *options: str) -> tuple[int, str]:
+    result = copier_cli(
+        "copy", "--defaults", "--overwrite", *options, *DATA, ROOT, destination, cwd=cwd
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A folder to run Copier from, with a symbolic link to it beside it (as /tmp on macOS)."""
+    real = tmp_path / "real"
+    (real / "work").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    return real
+
+
+#: How the destination is typed, from which folder (relative to the workspace), and where the
+#: files land (relative to the workspace).
+FORMS = {
+    "dot": (".", "work/project", "work/project"),
+    "parent": ("../project", "work/here", "work/project"),
+    "nested": ("./sub/project", "work", "work/sub/project"),
+    "absolute": ("{workspace}/work/project", "work", "work/project"),
+    "through a link": ("{link}/work/project", "work", "work/project"),
+}
+
+
+def typed(form: str, workspace: Path) -> tuple[str, Path, Path]:
+    destination, cwd, lands = FORMS[form]
+    destination = destination.format(workspace=workspace, link=workspace.parent / "link")
+    (workspace / cwd).mkdir(parents=True, exist_ok=True)
+    return destination, workspace / cwd, workspace / lands
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_a_new_project_renders_from_every_destination_form(form: str, workspace: Path) -> None:
+    destination, cwd, lands = typed(form, workspace)
+    code, output = copy(destination, cwd)
+    assert code == 0, output
+    assert (lands / ".github" / "workflows" / "release.yml").is_file()
+    # No warning that reads as an error (a dirty working tree of the template's own aside).
+    assert "MissingFileWarning" not in output and "Traceback" not in output, output
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_an_existing_project_renders_or_is_refused_cleanly(form: str, workspace: Path) -> None:
+    destination, cwd, lands = typed(form, workspace)
+    project_repository(lands, EXISTING)
+    before = tree(lands)
+    code, output = copy(destination, cwd)
+    assert "Traceback" not in output and "--trust" not in output, output
+    if form in ("parent", "through a link"):
+        # Copier reads the project's files only through their real path, without --trust.
+        assert code == 1, output
+        assert f"cd {lands.resolve()} and then copier copy ... ." in " ".join(output.split())
+        assert tree(lands) == before, "nothing is written"
+    else:
+        assert code == 0, output
+        assert (lands / ".github" / "workflows" / "release.yml").is_file()
+
+
+def test_defaults_without_overwrite_changes_nothing_without_a_terminal(tmp_path: Path) -> None:
+    """Copier would ask before replacing a file, half-way; with no terminal it could not."""
+    publisher = (
+        "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: twine upload dist/*\n"
+    )
+    project = project_repository(
+        tmp_path / "project", {**EXISTING, ".github/workflows/release.yml": publisher}
+    )
+    before = tree(project)
+    result = copier_cli("copy", "--defaults", *DATA, ROOT, ".", cwd=project)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1, output
+    assert "Adoption replaces .github/workflows/release.yml and .github/dependabot.yml" in output
+    assert "Add --overwrite" in output and "Traceback" not in output
+    assert tree(project) == before
+
+
+def test_without_defaults_and_without_a_terminal_nothing_is_written(tmp_path: Path) -> None:
+    project = project_repository(tmp_path / "project", EXISTING)
+    before = tree(project)
+    result = copier_cli("copy", *DATA, ROOT, ".", cwd=project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert tree(project) == before
+
+
+def test_a_refused_answer_writes_nothing_into_a_new_folder(tmp_path: Path) -> None:
+    code, output = copy("new", tmp_path, "-d", "tag_pattern=v?")
+    assert code == 1
+    assert "tag_pattern=v? is refused: tag_pattern must be a tag rule" in " ".join(output.split())
+    assert "Traceback" not in output
+    assert not (tmp_path / "new").exists()
