@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -416,3 +418,35 @@ def test_the_documented_rebuild_matches_the_release(
     assert result.returncode == 0, result.stdout + result.stderr
     names = sorted(digests(built.workdir / "dist"))
     assert result.stdout.splitlines()[-2:] == [f"same as on PyPI: {name}" for name in names]
+
+
+@pytest.mark.parametrize("built", [("uv", "static")], indirect=True, ids=["uv-static"])
+def test_uv_checks_the_hashes_of_the_documented_backend_lock(
+    built: JobRun, rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """RELEASING.md's command locks the backend with hashes; the build uses them, and a hash
+    that does not match stops it."""
+    doc = (rendered(TOOLS["uv"]) / "RELEASING.md").read_text()
+    (command,) = re.findall(r"`(uv pip compile [^`]*)`", " ".join(doc.split()))
+    workdir = shutil.copytree(built.workdir, tmp_path / "project", symlinks=True)
+    shutil.rmtree(workdir / "dist")
+    (workdir / ".github" / "build-constraints.in").write_text("hatchling==1.27.0\n")
+    env = {**os.environ, "PATH": f"{built.venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(command.split(), cwd=workdir, env=env, check=True, capture_output=True)
+    constraints = workdir / ".github" / "build-constraints.txt"
+    assert "--hash=sha256:" in constraints.read_text()
+    job = JobRun(built.job, workdir, built.venv, built.github)
+    result = job.run(job.step(BUILD))
+    assert result.returncode == 0, result.output
+    (wheel,) = (workdir / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert (
+            "Generator: hatchling 1.27.0"
+            in archive.read("sample_pkg-1.2.3.dist-info/WHEEL").decode()
+        )
+    shutil.rmtree(workdir / "dist")
+    constraints.write_text(
+        re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, constraints.read_text())
+    )
+    result = job.run(job.step(BUILD))
+    assert result.returncode != 0 and "hash" in result.output.lower(), result.output
