@@ -148,12 +148,14 @@ def digests(dist: Path) -> dict[str, str]:
     }
 
 
+def git_output(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True).stdout
+
+
 def test_a_rebuild_from_the_tag_gives_the_same_files(built: JobRun, tmp_path: Path) -> None:
     assert rebuild(built, tmp_path) == digests(built.workdir / "dist")
     # The same because the files are dated by the tagged commit, not by when they were built.
-    committed = subprocess.run(
-        ["git", "log", "-1", "--format=%ct"], cwd=built.workdir, capture_output=True, text=True
-    ).stdout
+    committed = git_output("log", "-1", "--format=%ct", cwd=built.workdir)
     (sdist,) = (built.workdir / "dist").glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         assert {member.mtime for member in archive.getmembers()} == {int(committed)}
@@ -342,6 +344,13 @@ def test_cibuildwheel_variant_builds_checks_and_merges(
     results = sdist.run_all()
     assert all(r.returncode == 0 for r in results), results[-1].output
     assert [p.name for p in (project / "dist").iterdir()] == ["sample_ext-1.2.3.tar.gz"]
+    # The wheels jobs pass cibuildwheel the tagged commit's date, as the sdist job's build has it.
+    committed = git_output("log", "-1", "--format=%ct", cwd=project).strip()
+    wheels = JobRun(workflow["jobs"]["wheels"], project, tmp_path / "venv", tag("v1.2.3"))
+    dating = wheels.run(wheels.step("Date the build by the tagged commit"))
+    assert dating.returncode == 0 and wheels.outputs["date"] == {"epoch": committed}
+    (cibuildwheel,) = [s for s in wheels.job["steps"] if "cibuildwheel" in s.get("uses", "")]
+    assert cibuildwheel["env"] == {"SOURCE_DATE_EPOCH": "${{ steps.date.outputs.epoch }}"}
     wheel = subprocess.run(
         [tmp_path / "venv" / "bin" / "python", "-m", "build", "--wheel", "--outdir", "dist"],
         cwd=project,
