@@ -27,7 +27,7 @@ copyright = "hardened-release contributors"
 extensions = ["myst_parser", "template_docs"]
 root_doc = "index"
 source_suffix = {".md": "markdown"}
-exclude_patterns = ["_build", "_generated", "_ext"]
+exclude_patterns = ["_build", "_generated", "_ext", "_templates"]
 
 # MyST: ::: fences for admonitions, {{ name }} substitutions (set by template_docs), and
 # anchors for headings down to level 3, so that [text](page.md#heading) links are checked.
@@ -40,10 +40,17 @@ template_docs_generated = "_generated"
 
 html_theme = "pydata_sphinx_theme"
 html_title = "hardened-release"
+# Navigation: every page in the left sidebar, on every page, in the order a release manager
+# needs them (index.md's two toctrees). The theme's own sidebar shows only the pages under the
+# current top-level page, which here is none, and its header bar hid the release pages under
+# "More"; so the header carries no page links, and docs/_templates/sidebar-site-nav.html lists
+# the whole site.
+templates_path = ["_templates"]
 html_theme_options = {
     "navigation_with_keys": False,
+    "navbar_center": [],
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_sidebars = {"**": ["sidebar-site-nav"]}
 html_show_sourcelink = False

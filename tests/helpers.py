@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,40 @@ def pins_in(path: Path) -> list[tuple[str, str, str | None]]:
 def pin_source() -> dict[str, tuple[str, str]]:
     """The pin source: action -> (commit SHA, version comment)."""
     return {action: (ref, comment or "") for action, ref, comment in pins_in(PIN_SOURCE)}
+
+
+def moved_pin(text: str, action: str, sha: str, version: str) -> str:
+    """`text` with every `uses: action@<sha> # vX.Y.Z` moved to `sha` and `version`, as a
+    Dependabot pull request moves a pin: the SHA and the version in its comment, nothing else."""
+    pattern = re.compile(rf"(uses: {re.escape(action)}@)[0-9a-f]{{40}}( # )v\d+\.\d+\.\d+\b")
+    moved, count = pattern.subn(rf"\g<1>{sha}\g<2>{version}", text)
+    assert count, f"no pin of {action}"
+    return moved
+
+
+def release(version: str) -> tuple[int, ...]:
+    """A version, "vX.Y.Z" or "X.Y.Z", as numbers to compare."""
+    return tuple(int(part) for part in version.removeprefix("v").split("."))
+
+
+def group_pins(group: str | None = None) -> dict[str, str]:
+    """The exact pins (`name==version`) of one of pyproject.toml's [dependency-groups], with
+    the groups it includes, or of all of them."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+
+    def specs(name: str) -> list[str]:
+        found = []
+        for item in groups[name]:
+            found += specs(item["include-group"]) if isinstance(item, dict) else [item]
+        return found
+
+    chosen = [group] if group else list(groups)
+    return dict(
+        re.fullmatch(r"([\w.-]+)==([\w.]+)", spec).groups()
+        for name in chosen
+        for spec in specs(name)
+        if "==" in spec
+    )
 
 
 def copy_tree(src: Path, dst: Path) -> Path:
@@ -128,12 +163,8 @@ def project_repository(path: Path, files: dict[str, str] | None = None) -> Path:
 def bump_pin(project: Path, action: str, sha: str, version: str) -> None:
     """Move every pin of `action` in the project's workflows, as a Dependabot pull request does."""
     for workflow in (project / ".github" / "workflows").glob("*.yml"):
-        text = re.sub(
-            rf"(uses: {re.escape(action)}@)[0-9a-f]{{40}} # v[0-9.]+",
-            rf"\g<1>{sha} # {version}",
-            workflow.read_text(),
-        )
-        workflow.write_text(text)
+        if f"uses: {action}@" in (text := workflow.read_text()):
+            workflow.write_text(moved_pin(text, action, sha, version))
 
 
 def tree(path: Path) -> dict[str, str]:
@@ -176,4 +207,13 @@ def readme_adoption_command(template: Path | str, name: str, repository: str) ->
             word = word.replace(placeholder, value)
         words.append(word)
     assert words[0] == "copier" and not any("<" in word for word in words), words
+    return words[1:]
+
+
+def readme_update_command() -> list[str]:
+    """The README's update command, word for word; the words after `copier`."""
+    readme = (ROOT / "README.md").read_text()
+    (line,) = [row for row in readme.splitlines() if row.startswith("copier update")]
+    words = shlex.split(line)
+    assert words[0] == "copier", words
     return words[1:]

@@ -8,6 +8,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+from copier.errors import UserMessageError
 
 from helpers import (
     ANSWERS_FILE,
@@ -223,3 +224,10 @@ def test_readme_adoption_command_changes_nothing_on_a_bad_answer(project: Path) 
         project, "bad name"
     )
     assert git("status", "--porcelain", "--ignored", cwd=project) == ""
+
+
+def test_the_release_document_never_overwrites_the_projects_own(project: Path) -> None:
+    before = tree(project)
+    with pytest.raises(UserMessageError, match="releasing_doc must be a file the project does"):
+        adopt(project, releasing_doc="RELEASE.md")
+    assert tree(project) == before

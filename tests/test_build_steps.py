@@ -370,13 +370,14 @@ def test_cibuildwheel_variant_builds_checks_and_merges(
 def test_cibuildwheel_builds_for_every_platform_of_the_matrix(
     tmp_path: Path, rendered: Callable[[str], Path]
 ) -> None:
-    """cibuildwheel, at the pinned action's release, finds wheels to build on each runner."""
+    """cibuildwheel, of the pinned action's major version, finds wheels for each runner."""
     template = rendered("release-cibuildwheel-testpypi0-attest0")
     workflow = load_yaml(template / ".github/workflows/release.yml")
     assert workflow["jobs"]["wheels"]["strategy"]["matrix"]["os"] == list(CIBW_PLATFORMS)
     _, version = pin_source()["pypa/cibuildwheel"]
     cibuildwheel = Path(sys.executable).parent / "cibuildwheel"
-    assert metadata.version("cibuildwheel") == version.removeprefix("v")
+    # The same major version: tests/test_repository.py says why not the same release.
+    assert metadata.version("cibuildwheel").split(".")[0] == version.removeprefix("v").split(".")[0]
     project = compiled_project(tmp_path / "sample", template)
     for platform, arch in CIBW_PLATFORMS.values():
         identifiers = subprocess.run(

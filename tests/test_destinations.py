@@ -4,6 +4,11 @@ with or without a terminal."""
 
 from __future__ import annotations
 
+import os
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,8 +82,37 @@ def test_an_existing_project_renders_or_is_refused_cleanly(form: str, workspace:
         assert (lands / ".github" / "workflows" / "release.yml").is_file()
 
 
-def test_defaults_without_overwrite_changes_nothing_without_a_terminal(tmp_path: Path) -> None:
-    """Copier would ask before replacing a file, half-way; with no terminal it could not."""
+def in_terminal(command: list[str], cwd: Path) -> tuple[int, str]:
+    """Run `command` with a pseudo-terminal as its standard streams, as a user at a shell does;
+    it must finish without input within a minute."""
+    main, secondary = os.openpty()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True
+    )
+    os.close(secondary)
+    output, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 1)
+        if not ready:
+            if process.poll() is not None:
+                break
+            continue
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.kill()
+    os.close(main)
+    return process.wait(), output.decode(errors="replace")
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["no terminal", "terminal"])
+def test_defaults_without_overwrite_changes_nothing(terminal: bool, tmp_path: Path) -> None:
+    """Copier would ask before replacing a file, half-way through writing; the template stops
+    it first, with or without a terminal."""
     publisher = (
         "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
         "    steps:\n      - run: twine upload dist/*\n"
@@ -87,9 +121,14 @@ def test_defaults_without_overwrite_changes_nothing_without_a_terminal(tmp_path:
         tmp_path / "project", {**EXISTING, ".github/workflows/release.yml": publisher}
     )
     before = tree(project)
-    result = copier_cli("copy", "--defaults", *DATA, ROOT, ".", cwd=project)
-    output = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode == 1, output
+    if terminal:
+        copier = str(Path(sys.executable).parent / "copier")
+        code, output = in_terminal([copier, "copy", "--defaults", *DATA, str(ROOT), "."], project)
+    else:
+        result = copier_cli("copy", "--defaults", *DATA, ROOT, ".", cwd=project)
+        code, output = result.returncode, result.stdout + result.stderr
+    output = " ".join(output.split())
+    assert code == 1, output
     assert "Adoption replaces .github/workflows/release.yml and .github/dependabot.yml" in output
     assert "Add --overwrite" in output and "Traceback" not in output
     assert tree(project) == before

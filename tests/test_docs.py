@@ -9,9 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
-from helpers import ROOT, git
+from helpers import ROOT, git, group_pins, release
 
 README = (ROOT / "README.md").read_text()
 COMMANDS = re.findall(r"```bash\n(.*?)\n```", README, flags=re.S)
@@ -23,10 +24,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci
 
 
-def test_readme_render_command_matches_the_tested_copier() -> None:
-    render = next(command for command in COMMANDS if "copier copy" in command)
+@pytest.mark.dependabot
+def test_readme_names_a_tested_copier() -> None:
+    """Every `copier==X` the README installs is within what CI tests: from copier.yml's
+    `_min_copier_version` to pyproject.toml's Copier."""
     copier_yml = yaml.safe_load((ROOT / "copier.yml").read_text())
-    assert f"copier=={copier_yml['_min_copier_version']}" in render
+    tested = release(copier_yml["_min_copier_version"]), release(group_pins("test")["copier"])
+    named = re.findall(r"copier==([\d.]+)", README)
+    assert named
+    for version in named:
+        assert tested[0] <= release(version) <= tested[1], version
+
+
+def test_readme_render_command_renders_this_checkout() -> None:
+    render = next(command for command in COMMANDS if "copier copy" in command)
     words = shlex.split(render.split("&&")[-1])
     assert "--vcs-ref=HEAD" in words
     assert {"pypi_name=example", "github_repository=example-org/example"} <= set(words)

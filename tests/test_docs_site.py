@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import importlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -133,3 +135,88 @@ def test_docs_name_the_real_answers_file() -> None:
     for page in DOCS.glob("*.md"):
         for named in re.findall(r"\.copier-answers[\w.-]*\.yml", page.read_text()):
             assert named in (answers_file, ".copier-answers.yml"), f"{page.name}: {named}"
+
+
+BROWSERS = ("chromium", "google-chrome", "chromium-browser")
+#: Measures, in the browser, each link of the left sidebar: on screen, and not covered.
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const links = [...document.querySelectorAll(".bd-sidebar-primary nav a")].map((a) => {
+    const box = a.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    const shown = getComputedStyle(a).visibility === "visible" && box.width > 0 && box.height > 0;
+    const inside = box.right <= innerWidth && box.bottom <= innerHeight;
+    return {href: a.getAttribute("href"), visible: shown && inside && a.contains(hit)};
+  });
+  const probe = document.createElement("pre");
+  probe.id = "sidebar-probe";
+  probe.textContent = JSON.stringify(links);
+  document.body.append(probe);
+});
+</script>
+"""
+
+
+def browse(browser: str, page: Path, profile: Path, *options: str) -> str:
+    """Open `page` in headless Chromium at a laptop's window size; what it prints."""
+    result = subprocess.run(
+        [
+            browser,
+            *("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"),
+            *("--window-size=1400,1000", f"--user-data-dir={profile}"),
+            *options,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def site_order() -> list[str]:
+    """The pages as docs/index.md's toctrees list them: the order of the sidebar."""
+    trees = re.findall(r"```\{toctree\}\n(.*?)```", (DOCS / "index.md").read_text(), flags=re.S)
+    return [
+        f"{line.strip()}.html"
+        for tree in trees
+        for line in tree.splitlines()
+        if line.strip() and not line.startswith(":")
+    ]
+
+
+def test_the_release_pages_come_first() -> None:
+    order = site_order()
+    setup, reference = order.index("quickstart.html"), order.index("questions.html")
+    release = ["releasing.html", "verifying.html", "recovering.html", "updating.html"]
+    assert [order.index(page) for page in release] == sorted(order.index(p) for p in release)
+    assert setup < order.index("releasing.html") and order.index("updating.html") < reference
+
+
+@pytest.mark.parametrize("page", ["index.html", "releasing.html"])
+def test_a_browser_shows_the_sidebar_with_every_page(site: Path, tmp_path: Path, page: str) -> None:
+    """Headless Chromium draws the page: a screenshot for a human (its path is in the output
+    with -rA), and every sidebar link on screen, uncovered, in the order of docs/index.md."""
+    browser = next(filter(None, map(shutil.which, BROWSERS)), None)
+    if browser is None:
+        pytest.skip("no Chromium installed: .ci/run installs it (apt-get install chromium)")
+    screenshot = tmp_path / page.replace(".html", ".png")
+    browse(browser, site / page, tmp_path / "profile", f"--screenshot={screenshot}")
+    assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
+    print(f"screenshot: {screenshot}")
+
+    probe = site / page.replace(".html", ".probe.html")
+    probe.write_text(
+        (site / page).read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    dom = browse(browser, probe, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom")
+    probe.unlink()
+    found = re.search(r"<pre id=\"sidebar-probe\"[^>]*>(.*?)</pre>", dom, flags=re.S)
+    assert found, "the probe did not run"
+    links = json.loads(html.unescape(found[1]))
+    assert [page if link["href"] == "#" else link["href"] for link in links] == site_order()
+    hidden = [link["href"] for link in links if not link["visible"]]
+    assert not hidden, f"not visible in the sidebar: {hidden}"

@@ -16,11 +16,14 @@ from helpers import (
     git,
     load_yaml,
     readme_adoption_command,
+    readme_update_command,
     release_workflow,
+    render,
     tree,
 )
 from real_world import LAYOUTS, CookieStandIn, Layout
 from test_lint import YAMLLINT_CONFIG, check, tool
+from variants import REQUIRED
 from workflow_runner import JobRun
 
 PUBLISHING = re.compile(r"gh-action-pypi-publish|twine upload|uv publish")
@@ -173,7 +176,7 @@ def test_update_after_adoption_merges_cleanly(
     git("add", "-A", cwd=project)
     git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
     revise(versions)
-    result = copier_cli("update", "-a", ANSWERS_FILE, "--defaults", cwd=project)
+    result = copier_cli(*readme_update_command(), cwd=project)
     assert result.returncode == 0, result.stderr
     assert_merged_cleanly(project)
     answers = answers_of(project)
@@ -258,3 +261,44 @@ def test_the_tag_style_comes_from_the_project_tags(
         assert not list((project / ".git" / "refs" / "tags").iterdir())
     adopt(project, versions.path)
     assert answers_of(project)["tag_pattern"] == "[0-9]*"
+
+
+def test_a_new_release_identity_is_spelled_out(versions: TemplateVersions, tmp_path: Path) -> None:
+    """The release team chooses another workflow file and environment: the message names the
+    old and the new, and every PyPI change to make."""
+    project = LAYOUTS["trusted-with-testpypi"].make(tmp_path / "project")
+    command = readme_adoption_command(versions.path, "staged-pkg", "octo/staged")
+    extra = ["-d", "release_workflow=release.yml", "-d", "pypi_environment=pypi"]
+    result = copier_cli(*command[:-2], *extra, *command[-2:], cwd=project)
+    assert result.returncode == 0, result.stderr
+    message = " ".join((result.stdout + result.stderr).split())
+    for expected in (
+        "pypi-package.yml publishes too.",
+        "`git rm .github/workflows/pypi-package.yml`",
+        "owner octo, repository staged, workflow release.yml, environment pypi,",
+        "Then remove the trusted publisher for pypi-package.yml and the environment release-pypi.",
+        "The same on https://test.pypi.org, with the environment release-test-pypi.",
+    ):
+        assert expected in message, expected
+    assert publishers(project) == {"release.yml", "pypi-package.yml"}, "until the git rm"
+
+
+@pytest.mark.parametrize(
+    ("ref_type", "name", "publishes"),
+    [("tag", "0.28.1", True), ("tag", "v0.28.1", False), ("branch", "0.28.x", False)],
+)
+def test_bare_version_tags_pass_the_release_guard(
+    ref_type: str, name: str, publishes: bool, tmp_path: Path
+) -> None:
+    """A run by hand publishes from a tag the tag rule [0-9]* matches, and only from one."""
+    answers = {**REQUIRED, "release_trigger": "workflow_dispatch", "tag_pattern": "[0-9]*"}
+    project = render(tmp_path / "project", answers)
+    job = JobRun(
+        job=load_yaml(release_workflow(project))["jobs"]["build"],
+        workdir=project,
+        venv=tmp_path / "venv",
+        github={"event_name": "workflow_dispatch", "ref_type": ref_type, "ref_name": name},
+    )
+    guard = job.run(job.step("Publish only from a release tag"))
+    assert guard.returncode == 0, guard.output
+    assert job.outputs["ref"].get("publish") == ("true" if publishes else None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ROOT, copy_with_cli, load_yaml, render
+from helpers import ROOT, copy_with_cli, group_pins, load_yaml, release, render
 from variants import REQUIRED, VARIANTS
 
 COPIER_YML = yaml.safe_load((ROOT / "copier.yml").read_text())
@@ -48,10 +48,16 @@ def test_public_question_names() -> None:
     }
 
 
-def test_min_copier_version_is_the_one_tested() -> None:
-    import copier
-
-    assert COPIER_YML["_min_copier_version"] == copier.__version__
+@pytest.mark.dependabot
+def test_min_copier_version_is_tested_and_not_above_the_newest() -> None:
+    """`_min_copier_version` is the oldest Copier the template supports: .ci/run runs the
+    render, adoption, update and validation tests with it (a second virtual environment),
+    after the whole suite with pyproject.toml's Copier, which Dependabot keeps at the newest."""
+    minimum = COPIER_YML["_min_copier_version"]
+    newest = group_pins("test")["copier"]
+    assert release(minimum) <= release(newest), f"{minimum} > {newest}"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "_min_copier_version" in ci, ".ci/run reads the minimum from copier.yml"
 
 
 def test_unsafe_false_is_enough(tmp_path: Path) -> None:
