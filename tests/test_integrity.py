@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import copier
 import pytest
 
-from helpers import ROOT, load_yaml, render
+from helpers import ROOT, load_yaml, project_repository, render
 from test_lint import check, tool
 from variants import VARIANTS
 from workflow_runner import JobRun
@@ -216,3 +217,34 @@ def test_releasing_verifies_as_the_publish_job_does(variant: tuple[dict, Path]) 
     assert set(re.findall(r"--[a-z-]+", command)) == ours
     prefix = answers.get("tag_pattern", "v*").split("*")[0]
     assert f"--source-ref refs/tags/{prefix}1.2.3" in command
+
+
+def test_adoption_keeps_a_projects_own_entry_for_the_lock(tmp_path: Path) -> None:
+    """A project that already updates .github's pip files keeps its entry, not a second one."""
+    config = (
+        "version: 2\nupdates:\n"
+        "  - package-ecosystem: github-actions\n    directory: /\n"
+        "    schedule:\n      interval: weekly\n"
+        "  - package-ecosystem: pip\n    directories: [/, /.github]\n"
+        "    schedule:\n      interval: daily\n"
+    )
+    project = project_repository(tmp_path / "p", {".github/dependabot.yml": config})
+    copier.run_copy(
+        str(ROOT),
+        project,
+        data=VARIANTS["default"],
+        vcs_ref="HEAD",
+        defaults=True,
+        overwrite=True,
+        unsafe=False,
+        quiet=True,
+    )
+    updates = load_yaml(project / ".github/dependabot.yml")["updates"]
+    pips = [u for u in updates if u["package-ecosystem"] == "pip"]
+    assert pips == [
+        {
+            "package-ecosystem": "pip",
+            "directories": ["/", "/.github"],
+            "schedule": {"interval": "daily"},
+        }
+    ]
