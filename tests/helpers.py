@@ -106,7 +106,7 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
-TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins")
+TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
 
 
 def git(*args: str, cwd: Path) -> str:

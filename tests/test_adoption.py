@@ -87,6 +87,8 @@ EXISTING = {
 RELEASE_SETUP = {
     ANSWERS_FILE,
     ".github/dependabot.yml",
+    ".github/release-requirements.in",
+    ".github/release-requirements.txt",
     ".github/release-settings.py",
     ".github/workflows/release.yml",
     ".github/workflows/zizmor.yml",
@@ -126,7 +128,12 @@ def test_dependabot_keeps_everything_of_the_project(project: Path) -> None:
     theirs = yaml.safe_load(DEPENDABOT)
     ours = load_yaml(project / ".github" / "dependabot.yml")
     assert ours["registries"] == theirs["registries"]
-    assert [u["package-ecosystem"] for u in ours["updates"]] == ["pip", "github-actions", "npm"]
+    assert [u["package-ecosystem"] for u in ours["updates"]] == [
+        "pip",
+        "github-actions",
+        "npm",
+        "pip",  # the release workflow's build tools, in /.github
+    ]
     assert ours["updates"][0] == theirs["updates"][0]
     assert ours["updates"][2] == theirs["updates"][2]
     actions = ours["updates"][1]

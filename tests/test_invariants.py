@@ -41,6 +41,8 @@ def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
     expected = {
         ".copier-answers.hardened-release.yml",
         ".github/dependabot.yml",
+        ".github/release-requirements.in",
+        ".github/release-requirements.txt",
         ".github/release-settings.py",
         ".github/workflows/" + answers.get("release_workflow", "release.yml"),
         answers.get("releasing_doc", "RELEASING.md"),
@@ -112,8 +114,6 @@ def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None
             expected = {"id-token": "write"} | ({"attestations": "write"} if attestations else {})
         elif job_id == "publish-testpypi":
             expected = {"id-token": "write"}
-        elif job_id == "build" and answers.get("build_tool") == "cibuildwheel":
-            expected = {}  # it only downloads this run's artifacts
         elif job_id == "preflight":
             expected = {"actions": "read"}  # reads the environments and their deployment rules
         else:
@@ -148,23 +148,31 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
             "name": environment,
             "url": f"https://{host}/p/{answers['pypi_name']}",
         }
-        used = [action(step) for step in job["steps"]]
+        steps = job["steps"]
+        used = [action(step) for step in steps]
         attest = pypi and answers.get("github_attestations", True)
         assert used == (
-            ["actions/download-artifact", "actions/attest", None, "pypa/gh-action-pypi-publish"]
+            [
+                "actions/download-artifact",
+                "actions/attest",
+                None,  # verify them
+                None,  # or say why a private repository has none
+                "pypa/gh-action-pypi-publish",
+            ]
             if attest
             else ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
         )
-        publish = job["steps"][-1]["with"]
+        publish = steps[-1]["with"]
         assert publish["print-hash"] is True and publish["attestations"] is True
         assert ("repository-url" in publish) == (not pypi)
         assert publish.get("skip-existing", False) == (not pypi)
         if attest:
-            verify = job["steps"][2]["run"]
+            verify = steps[2]["run"]
             assert "gh attestation verify" in verify
             assert '--repo "$GITHUB_REPOSITORY"' in verify
             signer = f".github/workflows/{answers.get('release_workflow', 'release.yml')}"
             assert f'--signer-workflow "$GITHUB_REPOSITORY/{signer}"' in verify
+            assert '--source-ref "$GITHUB_REF" --deny-self-hosted-runners' in verify
 
 
 def test_build_job(variant: tuple[dict, Path]) -> None:
@@ -178,8 +186,12 @@ def test_build_job(variant: tuple[dict, Path]) -> None:
     tool = answers.get("build_tool", "build")
     first = {
         "build": ["actions/checkout", "actions/setup-python"],
-        "uv": ["actions/checkout", "astral-sh/setup-uv"],
-        "cibuildwheel": ["actions/download-artifact", "actions/setup-python"],
+        "uv": ["actions/checkout", "actions/setup-python"],
+        "cibuildwheel": [
+            "actions/checkout",
+            "actions/download-artifact",
+            "actions/setup-python",
+        ],
     }[tool]
     assert uses == [*first, "actions/upload-artifact"]
     assert steps[-1]["with"] == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
@@ -213,7 +225,7 @@ def test_cibuildwheel_artifacts_are_unique_and_merged(
     assert len(matrix) == len(set(matrix)) == 5
     assert jobs["wheels"]["runs-on"] == "${{ matrix.os }}"
     download = jobs["build"]["steps"][
-        1 if answers.get("release_trigger") == "workflow_dispatch" else 0
+        2 if answers.get("release_trigger") == "workflow_dispatch" else 1
     ]
     assert download["with"] == {"pattern": "dist-*", "merge-multiple": True, "path": "dist/"}
     assert jobs["build"]["needs"] == ["sdist", "wheels"]
@@ -285,7 +297,7 @@ def test_dependabot(variant: tuple[dict, Path]) -> None:
     answers, project = variant
     config = load_yaml(project / ".github" / "dependabot.yml")
     assert config["version"] == 2
-    (update,) = config["updates"]
+    update, _ = config["updates"]  # the build tools' entry: tests/test_integrity.py
     assert update["package-ecosystem"] == "github-actions"
     assert update["schedule"] == {"interval": answers.get("dependabot_interval", "weekly")}
     days = answers.get("dependabot_cooldown_days", 7)

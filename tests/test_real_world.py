@@ -106,6 +106,8 @@ def test_adoption_keeps_how_the_project_releases(
     setup = {
         ANSWERS_FILE,
         ".github/dependabot.yml",
+        ".github/release-requirements.in",
+        ".github/release-requirements.txt",
         ".github/release-settings.py",
         f".github/workflows/{answers['release_workflow']}",
         answers["releasing_doc"],

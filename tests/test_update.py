@@ -84,8 +84,8 @@ def template(tmp_path: Path) -> TemplateVersions:
     )
     versions.edit(
         "template/.github/workflows/[[ release_workflow ]].jinja",
-        "      - name: Build the sdist and wheel\n        run: python -m build\n",
-        "      - name: Build the sdist and wheel\n        run: python -m build\n"
+        '[[ steps.twine_check("python -m twine") ]]\n',
+        '[[ steps.twine_check("python -m twine") ]]\n'
         "      - name: List the distributions\n        run: ls -l dist/\n",
     )
     source = pin_source()[CHECKOUT]
@@ -156,16 +156,16 @@ def test_update_to_the_same_version_changes_nothing(adopted: Path) -> None:
 def test_update_pins_actions_the_project_does_not_have_yet(
     tmp_path: Path, template: TemplateVersions
 ) -> None:
-    """Switching to uv brings astral-sh/setup-uv, pinned from the template's source."""
+    """Turning attestations on brings actions/attest, pinned from the template's source."""
     project = project_repository(tmp_path / "project")
-    copy(template, project, "v1.0.0")
+    copy(template, project, "v1.0.0", github_attestations=False)
     bump_pin(project, CHECKOUT, USER_SHA, USER_VERSION)
     git("commit", "-q", "-am", "Dependabot's pin bump", cwd=project)
-    update(project, "v2.0.0", build_tool="uv")
+    update(project, "v2.0.0", github_attestations=True)
     assert_merged_cleanly(project)
-    assert "astral-sh/setup-uv" in load_yaml(project / ANSWERS_FILE)["action_pins"]
+    assert "actions/attest" in load_yaml(project / ANSWERS_FILE)["action_pins"]
     found = pins(project)
-    assert found["astral-sh/setup-uv"] == pin_source()["astral-sh/setup-uv"]
+    assert found["actions/attest"] == pin_source()["actions/attest"]
     assert found[CHECKOUT] == (USER_SHA, USER_VERSION)
 
 

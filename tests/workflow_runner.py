@@ -113,12 +113,6 @@ class JobRun:
             assert (self.workdir / "pyproject.toml").exists()  # the sample project is checked out
         elif action == "actions/setup-python":
             self._venv()
-        elif action == "astral-sh/setup-uv":
-            self._venv()
-            uv = f"uv=={step['with']['version']}"
-            subprocess.run(
-                [self.venv / "bin" / "python", "-m", "pip", "install", "-q", uv], check=True
-            )
         elif action == "actions/download-artifact":
             path = self.workdir / step["with"]["path"]
             assert path.is_dir() and any(path.iterdir()), f"the test puts the artifacts at {path}"

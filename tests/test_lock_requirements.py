@@ -1,0 +1,96 @@
+"""scripts/lock_requirements.py, run with a stand-in for uv that records how it is called."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from helpers import ROOT
+
+SCRIPT = ROOT / "scripts" / "lock_requirements.py"
+
+#: A stand-in `uv pip compile`: writes the output file from the input's names, and logs its
+#: arguments and whether it found an existing output (whose pins uv keeps).
+FAKE_UV = """\
+#!/usr/bin/env python3
+import os, pathlib, sys
+args = sys.argv[1:]
+log = pathlib.Path(os.environ["FAKE_UV_LOG"])
+out = pathlib.Path(args[args.index("-o") + 1])
+kept = out.read_text() if out.exists() else ""
+log.write_text(log.read_text() + " ".join(args) + f" | kept={bool(kept)}\\n")
+source = pathlib.Path(args[args.index("-o") - 1])
+names = [l for l in source.read_text().splitlines() if l and l[0] != "#"]
+version = "2.0" if "--upgrade" in args else "1.0"
+out.write_text("".join(f"{n}=={version}\\n" for n in names))
+"""
+
+
+def load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("lock_requirements", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    module = load()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "uv").write_text(FAKE_UV)
+    (bin_dir / "uv").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_UV_LOG", str(tmp_path / "log"))
+    (tmp_path / "log").write_text("")
+    sources = tmp_path / "requirements"
+    (sources / "build").mkdir(parents=True)
+    (sources / "build" / "release-requirements.in").write_text("# tools\nbuild\ntwine\n")
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "SOURCES", sources)
+    return module
+
+
+def lock(script: ModuleType) -> Path:
+    return script.SOURCES / "build" / "release-requirements.txt"
+
+
+def calls(script: ModuleType) -> list[str]:
+    return (script.ROOT / "log").read_text().splitlines()
+
+
+def test_locks_as_a_project_would(script: ModuleType) -> None:
+    assert script.main([]) == 0
+    assert lock(script).read_text() == "build==1.0\ntwine==1.0\n"
+    (call,) = calls(script)
+    assert call.split(" | ")[0].split() == [*script.COMPILE, "--quiet"]
+
+
+def test_keeps_pins_unless_upgrading(script: ModuleType) -> None:
+    script.main([])
+    script.main([])
+    assert calls(script)[-1].endswith("kept=True")
+    script.main(["--upgrade"])
+    assert calls(script)[-1].endswith("kept=False")
+    assert "--upgrade" in calls(script)[-1]
+
+
+def test_check_reports_a_stale_lock_and_writes_nothing(
+    script: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert script.main(["--check"]) == 1
+    assert not lock(script).exists()
+    assert "stale: requirements/build/release-requirements.txt" in capsys.readouterr().out
+    script.main([])
+    assert script.main(["--check"]) == 0
+
+
+def test_the_template_locks_record_the_scripts_command() -> None:
+    command = " ".join(["uv", *load().COMPILE])
+    for path in sorted((ROOT / "requirements").glob("*/release-requirements.txt")):
+        assert path.read_text().splitlines()[1] == f"#    {command}", path
