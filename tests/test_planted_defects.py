@@ -79,6 +79,15 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
             "test_only_the_release_teams_users_start_or_rerun_a_release[alice-mallory-False]"
         ],
     ),
+    "a tag rule matched as a prefix": (
+        "includes/steps.jinja",
+        "if not re.fullmatch(rule, tag):",
+        "if not re.match(rule, tag):",
+        [
+            "tests/test_build_steps.py::test_version_check_holds_the_tag_to_the_tag_pattern"
+            "[build-static-pkg/v*-pkg/v1/1.2.3-False]"
+        ],
+    ),
     "a Dependabot config rewritten when it already meets the bar": (
         "copier.yml",
         '"[% if not action_pins and dependabot_kept %].github/dependabot.yml[% endif %]"',
