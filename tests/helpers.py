@@ -236,3 +236,22 @@ def repository_copy(path: Path) -> Path:
     git("add", "-A", cwd=path)
     git("commit", "-q", "-m", "A copy of the repository", cwd=path)
     return path
+
+
+#: The step that stops a release started or re-run by someone outside a release team of users.
+STARTER_STEP = "Check that a release-team member started the run"
+
+
+def starter_checked(answers: dict[str, Any]) -> bool:
+    """Whether the workflow checks who started a release: a release team of @user handles only."""
+    team = str(answers.get("release_team", "")).replace(",", " ").split()
+    return bool(team) and all("/" not in handle for handle in team)
+
+
+def without_starter_step(
+    steps: list[dict[str, Any]], answers: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A job's steps after the starter check, which leads them exactly when it is rendered."""
+    checked = bool(steps) and steps[0].get("name") == STARTER_STEP
+    assert checked == starter_checked(answers), steps[:1]
+    return steps[1:] if checked else steps

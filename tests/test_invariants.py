@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, load_yaml, pin_source, pins_in, release_workflow, workflows_of
+from helpers import (
+    ROOT,
+    load_yaml,
+    pin_source,
+    pins_in,
+    release_workflow,
+    without_starter_step,
+    workflows_of,
+)
 from variants import VARIANTS
 from workflow_runner import evaluate
 
@@ -148,7 +156,7 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
             "name": environment,
             "url": f"https://{host}/p/{answers['pypi_name']}",
         }
-        steps = job["steps"]
+        steps = without_starter_step(job["steps"], answers)
         used = [action(step) for step in steps]
         attest = pypi and answers.get("github_attestations", True)
         assert used == (

@@ -25,7 +25,14 @@ import fake_gh
 import release_settings
 from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
-from helpers import ROOT, load_yaml, project_repository, release_workflow, render
+from helpers import (
+    ROOT,
+    load_yaml,
+    project_repository,
+    release_workflow,
+    render,
+    without_starter_step,
+)
 from real_world import LAYOUTS
 from test_lint import check, tool
 from variants import VARIANTS
@@ -1032,7 +1039,8 @@ def test_release_workflow_runs_the_preflight_first(rendered: Callable[[str], Pat
         wired += 1
         preflight = jobs["preflight"]
         job = preflight_job(environments_of(answers), answers.get("tag_pattern", "v*"))
-        assert preflight["steps"] == job["steps"] and preflight["permissions"] == job["permissions"]
+        steps = without_starter_step(preflight["steps"], answers)
+        assert steps == job["steps"] and preflight["permissions"] == job["permissions"]
         dispatch = answers.get("release_trigger") == "workflow_dispatch"
         assert preflight.get("needs") == ("build" if dispatch else None)
         for job_id, job in jobs.items():
