@@ -10,7 +10,7 @@ This command compiles each lock with `uv pip compile --generate-hashes --univers
 in a project, so that the command written at the top of the lock is the one a project runs to
 regenerate its own copy. Pins already in a lock are kept unless --upgrade is given.
 
-Usage (needs uv: `pip install uv`):
+Usage (needs uv, in the dev dependency group):
 
     python scripts/lock_requirements.py              # lock what is new in the .in files
     python scripts/lock_requirements.py --upgrade    # move every pin to the newest release

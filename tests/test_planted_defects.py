@@ -52,6 +52,42 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         "| list | length > 0 %]",
         ["tests/test_real_world.py::test_a_workflow_that_also_tests_is_never_replaced"],
     ),
+    "a build tool installed without its hash": (
+        "includes/steps.jinja",
+        "python -m pip install --require-hashes --only-binary :all: \\\n",
+        "python -m pip install --only-binary :all: \\\n",
+        ["tests/test_integrity.py::test_every_install_in_the_workflow_is_from_the_lock[default]"],
+    ),
+    "a lock Dependabot does not update": (
+        "template/.github/dependabot.yml.jinja",
+        "[% if not has_tools.found %]",
+        "[% if false %]",
+        ["tests/test_integrity.py::test_dependabot_updates_the_lock[default]"],
+    ),
+    "an attestation check that no longer names the tag and the runner": (
+        "includes/jobs.jinja",
+        ' \\\n              --source-ref "$GITHUB_REF" --deny-self-hosted-runners',
+        "",
+        ["tests/test_invariants.py::test_publish_jobs_only_download_attest_and_publish[default]"],
+    ),
+    "a starter check that lets anyone in": (
+        "includes/starter.jinja",
+        '*) echo "::error::$login may not start a release: only $RELEASE_TEAM may."; exit 1 ;;',
+        "*) ;;",
+        [
+            "tests/test_integrity.py::"
+            "test_only_the_release_teams_users_start_or_rerun_a_release[alice-mallory-False]"
+        ],
+    ),
+    "a tag rule matched as a prefix": (
+        "includes/steps.jinja",
+        "if not re.fullmatch(rule, tag):",
+        "if not re.match(rule, tag):",
+        [
+            "tests/test_build_steps.py::test_version_check_holds_the_tag_to_the_tag_pattern"
+            "[build-static-pkg/v*-pkg/v1/1.2.3-False]"
+        ],
+    ),
     "a Dependabot config rewritten when it already meets the bar": (
         "copier.yml",
         '"[% if not action_pins and dependabot_kept %].github/dependabot.yml[% endif %]"',
