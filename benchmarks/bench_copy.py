@@ -11,13 +11,15 @@ has uncommitted changes, Copier copies them into its clone with an extra ``git a
 ``git commit`` on every render; the report says when that was the case.)
 
 The two renders are interleaved (template, one-file, template, one-file, ...) after warm-up
-rounds, so that machine noise hits both alike; each renders into a fresh temporary directory, and
-only ``copier.run_copy`` is timed. It reports the median and minimum of each, the ratio of the
-medians (template / one-file) and whether that ratio is within a target.
+rounds, so that machine noise hits both alike; each renders into a fresh temporary directory. What
+is timed is the whole ``copier copy`` command, as a user waits for it (Python's start-up and
+Copier's imports included); ``--in-process`` times only ``copier.run_copy`` instead. It reports
+the median and minimum of each, the ratio of the medians (template / one-file) and whether that
+ratio is within a target.
 
 This is a benchmark, not a test: run it by hand, from anywhere, with Copier installed::
 
-    python benchmarks/bench_copy.py                 # 15 rounds, target ratio 1.10
+    python benchmarks/bench_copy.py                 # 15 rounds, target ratio 1.15
     python benchmarks/bench_copy.py --rounds 30 --target 1.25 --check   # exit 1 above target
     python benchmarks/bench_copy.py --json          # the numbers as JSON
 
@@ -85,11 +87,23 @@ def render(src: Path, data: dict[str, str]) -> float:
         return time.perf_counter() - start
 
 
-def measure(rounds: int, one_file_src: Path) -> dict[str, list[float]]:
+def copy_process(src: Path, data: dict[str, str]) -> float:
+    """Run the `copier copy` command into a fresh temporary directory, as a user does; return
+    the seconds the whole process took, Python's start-up and Copier's imports included."""
+    answers = [arg for name, value in data.items() for arg in ("-d", f"{name}={value}")]
+    with tempfile.TemporaryDirectory(prefix="bench-copy-dst-") as dst:
+        command = [sys.executable, "-m", "copier", "copy", "-q", "--defaults", "--vcs-ref=HEAD"]
+        start = time.perf_counter()
+        subprocess.run([*command, *answers, str(src), dst], check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def measure(rounds: int, one_file_src: Path, in_process: bool) -> dict[str, list[float]]:
     """Time both renders, interleaved, for `rounds` rounds after the warm-up rounds."""
+    timed = render if in_process else copy_process
     renders: dict[str, Callable[[], float]] = {
-        "template": lambda: render(REPO_ROOT, ANSWERS),
-        "one_file": lambda: render(one_file_src, {}),
+        "template": lambda: timed(REPO_ROOT, ANSWERS),
+        "one_file": lambda: timed(one_file_src, {}),
     }
     times: dict[str, list[float]] = {name: [] for name in renders}
     for i in range(WARMUP_ROUNDS + rounds):
@@ -100,7 +114,9 @@ def measure(rounds: int, one_file_src: Path) -> dict[str, list[float]]:
     return times
 
 
-def summarize(times: dict[str, list[float]], target: float, dirty: bool) -> dict[str, Any]:
+def summarize(
+    times: dict[str, list[float]], target: float, dirty: bool, in_process: bool
+) -> dict[str, Any]:
     """The median and minimum of each render, the ratio of the medians and the verdict."""
     result: dict[str, Any] = {
         name: {"median_s": statistics.median(ts), "min_s": min(ts), "rounds": len(ts)}
@@ -111,13 +127,15 @@ def summarize(times: dict[str, list[float]], target: float, dirty: bool) -> dict
     result["target"] = target
     result["passed"] = ratio <= target
     result["template_dirty"] = dirty
+    result["measured"] = "run_copy in one process" if in_process else "the copier copy command"
     result["copier_version"] = copier.__version__
     return result
 
 
 def report(result: dict[str, Any]) -> str:
     """The result as lines of text."""
-    lines = [f"copier {copier.__version__}, {result['template']['rounds']} rounds"]
+    rounds = result["template"]["rounds"]
+    lines = [f"copier {copier.__version__}, {rounds} rounds of {result['measured']}"]
     for name, label in (("template", "hardened-release"), ("one_file", "one-file template")):
         r = result[name]
         lines.append(
@@ -146,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=positive_int, default=15, help="timed rounds (default: 15)"
     )
     parser.add_argument(
-        "--target", type=float, default=1.10, help="highest passing ratio (default: 1.10)"
+        "--target", type=float, default=1.15, help="highest passing ratio (default: 1.15)"
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time copier.run_copy in this process instead of the whole copier copy command",
     )
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when the ratio is above the target"
@@ -158,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DirtyLocalWarning)
     dirty = is_dirty(REPO_ROOT)
     with tempfile.TemporaryDirectory(prefix="bench-copy-src-") as src:
-        times = measure(args.rounds, make_one_file_template(Path(src)))
-    result = summarize(times, args.target, dirty)
+        times = measure(args.rounds, make_one_file_template(Path(src)), args.in_process)
+    result = summarize(times, args.target, dirty, args.in_process)
     print(json.dumps(result, indent=2) if args.json else report(result))
     return 1 if args.check and not result["passed"] else 0
 
