@@ -148,10 +148,16 @@ def one_person_reviews(reviewers: list) -> bool:
 
 
 def protection_problems(
-    name: str, environment: dict | None, rules: list | None, pattern: str
+    name: str,
+    environment: dict | None,
+    rules: list | None,
+    pattern: str,
+    private: bool = False,
 ) -> tuple:
     """What keeps an environment from gating a release: (errors, warnings). A protected
-    environment has required reviewers and a deployment tag rule for the release tags."""
+    environment has required reviewers and a deployment tag rule for the release tags.
+    In a private repository, missing reviewers are a warning: GitHub has them there only
+    on GitHub Enterprise, and a plan without them must still be able to release."""
     if environment is None:
         return [f"The environment {name} does not exist, so nothing gates publishing"], []
     errors, warnings = [], []
@@ -160,8 +166,11 @@ def protection_problems(
     review = protection.get("required_reviewers") or {}
     reviewers = review.get("reviewers") or []
     if not reviewers:
-        errors.append(f"The environment {name} has no required reviewers, so one person")
-        errors[-1] += " alone can publish"
+        said = f"The environment {name} has no required reviewers, so one person"
+        said += " alone can publish"
+        if private:
+            said += " (a private repository has them only on GitHub Enterprise)"
+        (warnings if private else errors).append(said)
     elif not review.get("prevent_self_review") and not one_person_reviews(reviewers):
         warnings.append(f"{name}: whoever starts a release may also approve it")
     if environment.get("can_admins_bypass", True):
@@ -181,20 +190,22 @@ def protection_problems(
 def preflight(environ: dict) -> int:
     """The release workflow's preflight job: 1 if an environment is not protected."""
     repository, pattern = environ["GITHUB_REPOSITORY"], environ["TAG_PATTERN"]
+    private = environ.get("REPOSITORY_PRIVATE") == "true"
     settings = f"{environ['GITHUB_SERVER_URL']}/{repository}/settings/environments"
     fix = f"Fix it at {settings} (or: python .github/release-settings.py --apply)."
     failed = False
     for name in environ["ENVIRONMENTS"].split():
         try:
             environment, rules = read_environment(repository, name)
-            errors, warnings = protection_problems(name, environment, rules, pattern)
+            found = protection_problems(name, environment, rules, pattern, private)
+            errors, warnings = found
         except GitHubError as error:
             errors, warnings = [f"Could not read the environment {name}: {error}"], []
         for warning in warnings:
             print(f"::warning::{warning}.")
         for error in errors:
             print(f"::error::{error}. {fix}")
-        if not errors:
+        if not errors and not warnings:
             print(f"{name}: required reviewers, deployments only from tags {pattern}.")
         failed = failed or bool(errors)
     return 1 if failed else 0

@@ -1016,6 +1016,44 @@ def test_preflight_decides_from_the_environment(case: str, tmp_path: Path) -> No
     assert all(call["method"] == "GET" for call in checked_calls(github))
 
 
+@pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
+def test_preflight_lets_a_private_repository_without_reviewers_release(
+    private: bool, tmp_path: Path
+) -> None:
+    """Required reviewers come with GitHub Enterprise in a private repository: there, their
+    absence is a warning, so that a first release on another plan does not fail."""
+    repository = "octo-org/sample"
+    github = FakeGitHub(tmp_path, github_state(repository, ["@octo-org/release-team"]))
+    environments = f"repos/{repository}/environments/pypi"
+    gh(github, "PUT", environments, protected(reviewers=None))
+    gh(github, "POST", f"{environments}/deployment-branch-policies", TAG_RULE)
+    (step,) = preflight_job(["pypi"], "v*")["steps"]
+    assert step["env"]["REPOSITORY_PRIVATE"] == "${{ github.event.repository.private }}"
+    script = tmp_path / "preflight.py"
+    script.write_text(step["run"])
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env={
+            **github.environment(),
+            **step["env"],
+            "REPOSITORY_PRIVATE": "true" if private else "false",
+            "GITHUB_REPOSITORY": repository,
+            "GITHUB_SERVER_URL": "https://github.com",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    said = "The environment pypi has no required reviewers, so one person alone can publish"
+    if private:
+        assert result.returncode == 0, result.stdout
+        assert f"::warning::{said} (a private repository has them only on GitHub Enterprise)" in (
+            result.stdout
+        )
+    else:
+        assert result.returncode == 1 and f"::error::{said}" in result.stdout
+
+
 def test_preflight_job_is_least_privilege() -> None:
     job = preflight_job(["pypi", "testpypi"], tag_pattern="release-*")
     assert job["permissions"] == {"actions": "read"}
@@ -1025,6 +1063,7 @@ def test_preflight_job_is_least_privilege() -> None:
         "GH_TOKEN": "${{ github.token }}",
         "ENVIRONMENTS": "pypi testpypi",
         "TAG_PATTERN": "release-*",
+        "REPOSITORY_PRIVATE": "${{ github.event.repository.private }}",
     }
     assert "${{" not in step["run"]
     assert step["shell"] == "python"
