@@ -565,6 +565,12 @@ class Planner:
     def mark(self, now: Any, wanted: Any) -> str:
         return "=" if now == wanted else ("+" if now in (None, False, 0, []) else "~")
 
+    def pruned(self, setting: Setting, text: str, why: str = "") -> bool:
+        """Something the repository has beyond the release's needs: removed with --prune
+        (True), otherwise kept and shown as what --prune would remove (False)."""
+        setting.add("-" if self.prune else "!", text if self.prune else text + why)
+        return self.prune
+
     # The environments ---------------------------------------------------------------------
 
     def environment(self, setting: Setting, name: str) -> None:
@@ -605,10 +611,7 @@ class Planner:
             if not self.team:
                 setting.add("=", f"required reviewer {handle}")
                 reviewers.append(reviewer)
-            elif self.prune:
-                setting.add("-", f"required reviewer {handle}, not in the release team")
-            else:
-                setting.add("!", f"required reviewer {handle}, not in the release team")
+            elif not self.pruned(setting, f"required reviewer {handle}, not in the release team"):
                 reviewers.append(reviewer)
         if not reviewers and not lacking:
             setting.add(
@@ -659,11 +662,8 @@ class Planner:
             if {"name": rule["name"], "type": rule.get("type")} == tag:
                 continue
             text = f"deployment {rule.get('type', 'branch')} rule {rule['name']}"
-            if self.prune:
-                setting.add("-", text)
+            if self.pruned(setting, text, ": it may deploy too"):
                 calls.append(Call("DELETE", f"{path}/deployment-branch-policies/{rule['id']}"))
-            else:
-                setting.add("!", f"{text}: it may deploy too")
         setting.calls = calls
 
     # The rulesets ---------------------------------------------------------------------------
@@ -798,10 +798,7 @@ class Planner:
             if (actor["actor_type"], actor.get("actor_id")) in wanted:
                 setting.add("=", f"bypass: {name}")
                 actors.append(actor)
-            elif self.prune:
-                setting.add("-", f"bypass: {name}")
-            else:
-                setting.add("!", f"bypass: {name}, besides the release team")
+            elif not self.pruned(setting, f"bypass: {name}", ", besides the release team"):
                 actors.append(actor)
         known = {(a["actor_type"], a.get("actor_id")) for a in actors}
         for actor in desired["bypass_actors"]:
