@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 from copier.errors import UserMessageError
@@ -18,6 +17,8 @@ from helpers import (
     load_yaml,
     project_repository,
     readme_adoption_command,
+    render,
+    snapshot,
     tree,
 )
 from test_lint import YAMLLINT_CONFIG, check, tool
@@ -97,16 +98,7 @@ RELEASE_SETUP = {
 
 
 def adopt(project: Path, **answers: object) -> None:
-    copier.run_copy(
-        str(ROOT),
-        project,
-        data={**REQUIRED, **answers},
-        vcs_ref="HEAD",
-        defaults=True,
-        overwrite=True,
-        unsafe=False,
-        quiet=True,
-    )
+    render(project, {**REQUIRED, **answers}, overwrite=True)
 
 
 @pytest.fixture
@@ -204,7 +196,7 @@ def test_the_old_release_workflow_is_replaced(project: Path) -> None:
 def test_another_templates_answers_are_untouched(project: Path) -> None:
     adopt(project)
     assert (project / ".copier-answers.yml").read_text() == EXISTING[".copier-answers.yml"]
-    assert load_yaml(project / ANSWERS_FILE)["_src_path"] == str(ROOT)
+    assert load_yaml(project / ANSWERS_FILE)["_src_path"] == str(snapshot())
 
 
 def run_readme_adoption_command(project: Path, name: str) -> str:

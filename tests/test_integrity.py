@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import copier
 import pytest
 
 from helpers import ROOT, load_yaml, project_repository, render
@@ -229,16 +228,7 @@ def test_adoption_keeps_a_projects_own_entry_for_the_lock(tmp_path: Path) -> Non
         "    schedule:\n      interval: daily\n"
     )
     project = project_repository(tmp_path / "p", {".github/dependabot.yml": config})
-    copier.run_copy(
-        str(ROOT),
-        project,
-        data=VARIANTS["default"],
-        vcs_ref="HEAD",
-        defaults=True,
-        overwrite=True,
-        unsafe=False,
-        quiet=True,
-    )
+    render(project, VARIANTS["default"], overwrite=True)
     updates = load_yaml(project / ".github/dependabot.yml")["updates"]
     pips = [u for u in updates if u["package-ecosystem"] == "pip"]
     assert pips == [

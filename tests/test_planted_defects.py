@@ -47,7 +47,7 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         ],
     ),
     "an adoption that replaces a workflow doing more than publishing": (
-        "includes/existing.jinja",
+        "includes/workflows.jinja",
         '| reject("in", needed.jobs) | list | length == 0 %]',
         "| list | length > 0 %]",
         ["tests/test_real_world.py::test_a_workflow_that_also_tests_is_never_replaced"],
@@ -85,7 +85,7 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         "if not re.match(rule, tag):",
         [
             "tests/test_build_steps.py::test_version_check_holds_the_tag_to_the_tag_pattern"
-            "[build-static-pkg/v*-pkg/v1/1.2.3-False]"
+            "[pkg/v*-pkg/v1/1.2.3-False]"
         ],
     ),
     "a Dependabot config rewritten when it already meets the bar": (
@@ -107,7 +107,7 @@ def test_the_suite_catches(defect: str, tmp_path: Path) -> None:
     file.write_text(text.replace(old, new))
     git("commit", "-q", "-am", f"Plant {defect}", cwd=copy)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *tests],
         cwd=copy,
         capture_output=True,
         text=True,

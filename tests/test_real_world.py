@@ -4,6 +4,7 @@ updates that follow: of this template, and of the template the project came from
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -147,8 +148,9 @@ def test_adopted_release_setup_passes_the_checkers(
     )
 
 
+@pytest.mark.xdist_group("runner")  # with tests/test_build_steps.py's jobs and environments
 def test_adopted_build_job_builds_the_project(
-    layout: Layout, versions: TemplateVersions, tmp_path: Path
+    layout: Layout, versions: TemplateVersions, tmp_path: Path, runner: Callable[[Path], Path]
 ) -> None:
     """The build job's steps, run for real on the adopted project at its next release tag."""
     project = adopted(layout, versions, tmp_path)
@@ -157,7 +159,7 @@ def test_adopted_build_job_builds_the_project(
     job = JobRun(
         job=load_yaml(release_workflow(project))["jobs"]["build"],
         workdir=project,
-        venv=tmp_path / "venv",
+        venv=runner(project),
         github={
             "event_name": "push" if answers["release_trigger"] == "tag" else "release",
             "ref": f"refs/tags/{layout.release_tag}",

@@ -73,10 +73,9 @@ def test_pypi_name_defaults_to_the_folder_name(tmp_path: Path) -> None:
     assert "https://pypi.org/p/my_project.py" in (project / "RELEASING.md").read_text()
 
 
-def test_answers_are_recorded_for_updates(rendered: Callable[[str], Path]) -> None:
-    answers = load_yaml(
-        rendered("monthly-long-cooldown-team") / ".copier-answers.hardened-release.yml"
-    )
+def test_answers_are_recorded_for_updates(tmp_path: Path) -> None:
+    project = render(tmp_path, VARIANTS["monthly-long-cooldown-team"], cloned=True)
+    answers = load_yaml(project / ".copier-answers.hardened-release.yml")
     for name, value in VARIANTS["monthly-long-cooldown-team"].items():
         assert answers[name] == value
     assert answers["_src_path"] and answers["_commit"]

@@ -204,7 +204,18 @@ def test_a_dependabot_pull_request_passes_unedited(tmp_path: Path, bump: str) ->
             shutil.copy2(ROOT / name, repo / name)
     BUMPS[bump](repo)
     checks = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "dependabot"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "0",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "dependabot",
+        ],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -125,7 +125,12 @@ class JobRun:
 
     def _venv(self) -> None:
         if not (self.venv / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(self.venv)], check=True)
+            # Python with pip, as setup-python leaves it: virtualenv, five times faster than venv.
+            subprocess.run(
+                [sys.executable, "-m", "virtualenv", "-q", str(self.venv)],
+                check=True,
+                capture_output=True,
+            )
 
     def run_all(self) -> list[StepResult]:
         results = []
