@@ -136,6 +136,21 @@ def test_dependabot_keeps_everything_of_the_project(project: Path) -> None:
     assert actions["groups"] == {"github-actions": {"patterns": ["*"]}}, "grouping is added"
 
 
+def test_a_dependabot_config_that_meets_the_bar_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    """Actions grouped and cooled down long enough: the file stays as the project wrote it, so
+    the template that wrote it still updates it without a conflict."""
+    config = (
+        "# Our updates.\nversion: 2\nupdates:\n"
+        "  - package-ecosystem: github-actions  # every workflow's actions\n"
+        "    directory: /\n    schedule: {interval: weekly}\n"
+        "    groups:\n      actions:\n        patterns: ['*']\n"
+        "    cooldown:\n      default-days: 7\n"
+    )
+    project = project_repository(tmp_path / "p", {".github/dependabot.yml": config})
+    adopt(project)
+    assert (project / ".github" / "dependabot.yml").read_text() == config
+
+
 def test_dependabot_cooldown_rises_to_the_answer(tmp_path: Path) -> None:
     config = DEPENDABOT.replace("default-days: 30", "default-days: 2")
     project = project_repository(tmp_path / "p", {".github/dependabot.yml": config})
