@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
+from jinja2.bccache import Bucket, BytecodeCache
 
-from helpers import render
+from helpers import one_worker_at_a_time, render
 from variants import VARIANTS
+from workflow_runner import INSTALL, JobRun
 
 
 @pytest.fixture(scope="session")
@@ -24,17 +29,83 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
 
 
 @pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
-    """Where a job run on a project keeps its Python: one virtual environment per lock of build
-    tools. The first job to use it sets Python up and installs the lock there; later jobs run
-    the same steps again, and pip finds the lock's packages installed."""
-    venvs: dict[str, Path] = {}
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory that every worker of this test run shares (pytest-xdist gives each worker a
+    temporary directory of its own, inside this one)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
 
-    def venv_for(project: Path) -> Path:
+
+@pytest.fixture(scope="session")
+def runner(shared: Path) -> Callable[[dict[str, Any], Path], Path]:
+    """Where a build job keeps its Python: one virtual environment per lock of build tools, for
+    the whole test run. The first job to need it runs its setup-python and install steps there;
+    later jobs run them again, and pip finds the lock's packages installed."""
+
+    def venv_for(job: dict[str, Any], project: Path) -> Path:
         lock = (project / ".github" / "release-requirements.txt").read_bytes()
-        key = hashlib.sha256(lock).hexdigest()[:16]
-        if key not in venvs:
-            venvs[key] = tmp_path_factory.mktemp("runner") / "venv"
-        return venvs[key]
+        with one_worker_at_a_time(
+            shared / f"runner-{hashlib.sha256(lock).hexdigest()[:16]}"
+        ) as root:
+            if not (root / "ready").exists():
+                setup = JobRun(job, project, root / "venv", {})
+                for step in job["steps"]:
+                    if (
+                        "actions/setup-python" in step.get("uses", "")
+                        or step.get("name") == INSTALL
+                    ):
+                        result = setup.run(step)
+                        assert result.returncode == 0, result.output
+                (root / "ready").touch()
+        return root / "venv"
 
     return venv_for
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for the whole test run, keyed by each template's file,
+    source and every setting of its environment that changes what the source compiles to."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        settings = (
+            environment.block_start_string, environment.block_end_string,
+            environment.variable_start_string, environment.variable_end_string,
+            environment.comment_start_string, environment.comment_end_string,
+            environment.line_statement_prefix, environment.line_comment_prefix,
+            environment.trim_blocks, environment.lstrip_blocks,
+            environment.newline_sequence, environment.keep_trailing_newline,
+            *sorted(environment.extensions), environment.optimized,
+        )  # fmt: skip
+        key = self.get_cache_key(f"{name}|{settings!r}", filename)
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_once() -> Iterator[None]:
+    """Renders in this process compile each template once: Jinja's bytecode cache, given to
+    every Jinja environment, Copier's included. What a template renders is the same; the tests
+    that run `copier` as a command, and the benchmark, compile as Copier does on its own."""
+    cache = CompiledTemplates()
+    original = jinja2.Environment.__init__
+
+    def with_cache(self: jinja2.Environment, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.bytecode_cache = cache
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jinja2.Environment, "__init__", with_cache)
+        yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import functools
 import os
 import re
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,15 @@ def snapshot() -> Path:
         else:
             shutil.copy2(source, path / part)
     return path
+
+
+@contextmanager
+def one_worker_at_a_time(path: Path) -> Iterator[Path]:
+    """`path`, a directory made and used by one worker at a time."""
+    path.mkdir(parents=True, exist_ok=True)
+    with (path / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield path
 
 
 def load_yaml(path: Path) -> Any:

@@ -18,12 +18,9 @@ from typing import Any
 
 import pytest
 
-from helpers import load_yaml, pin_source, render
+from helpers import load_yaml, one_worker_at_a_time, pin_source, render
 from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
-
-#: One worker runs this file's tests, so that the build jobs share its virtual environments.
-pytestmark = pytest.mark.xdist_group("runner")
 
 CHECK = "Check that the version matches the tag"
 BUILD = "Build the sdist and wheel"
@@ -107,25 +104,31 @@ BUILDS = [("build", "static"), ("uv", "vcs")]
 @pytest.fixture(scope="session", params=BUILDS, ids="-".join)
 def built(
     request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
+    shared: Path,
     rendered: Callable[[str], Path],
-    runner: Callable[[Path], Path],
+    runner: Callable[[dict[str, Any], Path], Path],
 ) -> JobRun:
-    """A build job, run in full on a sample project for a release v1.2.3."""
+    """A build job, run in full on a sample project for a release v1.2.3, once per test run:
+    tests must not change what it made."""
     tool, kind = request.param
-    root = tmp_path_factory.mktemp(f"{tool}-{kind}")
     project = rendered(TOOLS[tool])
-    workdir = sample_project(root / "sample", kind, project)
-    job = JobRun(build_job(project), workdir, runner(workdir), tag("v1.2.3"))
-    results = job.run_all()
-    failed = [r for r in results if r.returncode]
-    assert not failed, failed[0].output
-    assert [r.name for r in results if r.skipped] == []
-    check = next(r for r in results if r.name == CHECK)
-    assert "Every distribution is version 1.2.3, as the tag v1.2.3 says." in check.output
-    twine = next(r for r in results if "twine" in r.name or "metadata" in r.name)
-    assert twine.output.count("PASSED") == 2
-    return job
+    job = build_job(project)
+    with one_worker_at_a_time(shared / f"built-{tool}-{kind}") as root:
+        workdir = root / "sample"
+        if (root / "built").exists():
+            return JobRun(job, workdir, runner(job, workdir), tag("v1.2.3"))
+        sample_project(workdir, kind, project)
+        run = JobRun(job, workdir, runner(job, workdir), tag("v1.2.3"))
+        results = run.run_all()
+        failed = [r for r in results if r.returncode]
+        assert not failed, failed[0].output
+        assert [r.name for r in results if r.skipped] == []
+        check = next(r for r in results if r.name == CHECK)
+        assert "Every distribution is version 1.2.3, as the tag v1.2.3 says." in check.output
+        twine = next(r for r in results if "twine" in r.name or "metadata" in r.name)
+        assert twine.output.count("PASSED") == 2
+        (root / "built").touch()
+        return run
 
 
 @pytest.fixture
@@ -365,14 +368,16 @@ def compiled_project(path: Path, rendered: Path) -> Path:
 
 
 def test_cibuildwheel_variant_builds_checks_and_merges(
-    tmp_path: Path, rendered: Callable[[str], Path], runner: Callable[[Path], Path]
+    tmp_path: Path,
+    rendered: Callable[[str], Path],
+    runner: Callable[[dict[str, Any], Path], Path],
 ) -> None:
     """The sdist job runs for real; a wheel built here stands in for the wheels job's; then the
     job that merges them runs its checks, for a release and for a mismatching tag."""
     template = rendered("release-cibuildwheel-testpypi0-attest0")
     workflow = load_yaml(template / ".github/workflows/release.yml")
     project = compiled_project(tmp_path / "sample", template)
-    venv = runner(project)
+    venv = runner(workflow["jobs"]["sdist"], project)
     sdist = JobRun(workflow["jobs"]["sdist"], project, venv, tag("v1.2.3"))
     results = sdist.run_all()
     assert all(r.returncode == 0 for r in results), results[-1].output

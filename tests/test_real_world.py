@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,18 +149,21 @@ def test_adopted_release_setup_passes_the_checkers(
     )
 
 
-@pytest.mark.xdist_group("runner")  # with tests/test_build_steps.py's jobs and environments
 def test_adopted_build_job_builds_the_project(
-    layout: Layout, versions: TemplateVersions, tmp_path: Path, runner: Callable[[Path], Path]
+    layout: Layout,
+    versions: TemplateVersions,
+    tmp_path: Path,
+    runner: Callable[[dict[str, Any], Path], Path],
 ) -> None:
     """The build job's steps, run for real on the adopted project at its next release tag."""
     project = adopted(layout, versions, tmp_path)
     git("tag", layout.release_tag, cwd=project)
     answers = answers_of(project)
+    build = load_yaml(release_workflow(project))["jobs"]["build"]
     job = JobRun(
-        job=load_yaml(release_workflow(project))["jobs"]["build"],
+        job=build,
         workdir=project,
-        venv=runner(project),
+        venv=runner(build, project),
         github={
             "event_name": "push" if answers["release_trigger"] == "tag" else "release",
             "ref": f"refs/tags/{layout.release_tag}",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from copier.errors import UserMessageError
 
-from helpers import copy_with_cli, render
+from helpers import copy_with_cli, load_yaml, render
 from variants import REQUIRED
 
 #: Questions whose bad answers Copier refuses itself (choices, whole numbers).
@@ -154,14 +154,23 @@ def test_bad_answer_is_refused_and_nothing_written(
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize(
-    ("question", "answer"),
-    [(question, answer) for question, answers in GOOD.items() for answer in answers],
-)
-def test_good_answer_is_accepted(tmp_path: Path, question: str, answer: object) -> None:
-    render(tmp_path, {**REQUIRED, question: answer})
-    answers_file = (tmp_path / ".copier-answers.hardened-release.yml").read_text()
-    assert f"{question}:" in answers_file
+#: Every good answer, in as few renders as there are answers to the question with the most:
+#: each render takes the next good answer to every question.
+GOOD_ROWS = [
+    {question: answers[row % len(answers)] for question, answers in GOOD.items()}
+    for row in range(max(map(len, GOOD.values())))
+]
+
+
+@pytest.mark.parametrize("answers", GOOD_ROWS, ids=lambda row: str(row["tag_pattern"]))
+def test_good_answers_are_accepted_and_recorded(tmp_path: Path, answers: dict[str, object]) -> None:
+    render(tmp_path, {**REQUIRED, **answers})
+    recorded = load_yaml(tmp_path / ".copier-answers.hardened-release.yml")
+    pins = recorded.pop("action_pins")  # the given pins, and the template's for the others
+    assert pins.items() >= answers["action_pins"].items()
+    assert {question: recorded[question] for question in answers if question != "action_pins"} == {
+        question: answer for question, answer in answers.items() if question != "action_pins"
+    }
 
 
 def test_testpypi_environment_must_differ(tmp_path: Path) -> None:

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: The step that installs the project's lock of build tools into the runner's Python.
+INSTALL = "Install the build tools"
+
 COMPARISON = re.compile(r"^\s*([\w.-]+)\s*(==|!=)\s*'([^']*)'\s*$")
 
 
