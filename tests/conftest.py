@@ -8,7 +8,6 @@ from typing import Any
 
 import jinja2
 import pytest
-from jinja2.bccache import Bucket, BytecodeCache
 
 from helpers import one_worker_at_a_time, render
 from variants import VARIANTS
@@ -62,50 +61,37 @@ def runner(shared: Path) -> Callable[[dict[str, Any], Path], Path]:
     return venv_for
 
 
-class CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory for the whole test run, keyed by each template's file,
-    source and every setting of its environment that changes what the source compiles to."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def get_bucket(
-        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
-    ) -> Bucket:
-        settings = (
-            environment.block_start_string, environment.block_end_string,
-            environment.variable_start_string, environment.variable_end_string,
-            environment.comment_start_string, environment.comment_end_string,
-            environment.line_statement_prefix, environment.line_comment_prefix,
-            environment.trim_blocks, environment.lstrip_blocks,
-            environment.newline_sequence, environment.keep_trailing_newline,
-            *sorted(environment.extensions), environment.optimized,
-        )  # fmt: skip
-        key = self.get_cache_key(f"{name}|{settings!r}", filename)
-        bucket = Bucket(environment, key, self.get_source_checksum(source))
-        self.load_bytecode(bucket)
-        return bucket
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
+def compile_settings(environment: jinja2.Environment) -> tuple[object, ...]:
+    """Every setting of a Jinja environment that changes what a source compiles to."""
+    return (
+        type(environment), environment.block_start_string, environment.block_end_string,
+        environment.variable_start_string, environment.variable_end_string,
+        environment.comment_start_string, environment.comment_end_string,
+        environment.line_statement_prefix, environment.line_comment_prefix,
+        environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
+        environment.keep_trailing_newline, environment.optimized, environment.is_async,
+        frozenset(environment.extensions), frozenset(environment.filters),
+        frozenset(environment.tests),
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_once() -> Iterator[None]:
-    """Renders in this process compile each template once: Jinja's bytecode cache, given to
-    every Jinja environment, Copier's included. What a template renders is the same; the tests
-    that run `copier` as a command, and the benchmark, compile as Copier does on its own."""
-    cache = CompiledTemplates()
-    original = jinja2.Environment.__init__
+    """Renders in this process compile each template source once, for every Jinja environment
+    with the same settings (Copier makes a new one for each render, and compiles again): what a
+    template renders is the same. The tests that run `copier` as a command, and the benchmark,
+    compile as Copier does on its own."""
+    original = jinja2.Environment.compile
+    compiled: dict[tuple[object, ...], Any] = {}
 
-    def with_cache(self: jinja2.Environment, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self.bytecode_cache = cache
+    def compile_once(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(source, str):  # a parsed template: compiled as it is
+            return original(self, source, *args, **kwargs)
+        key = (compile_settings(self), source, args, tuple(sorted(kwargs.items())))
+        if key not in compiled:
+            compiled[key] = original(self, source, *args, **kwargs)
+        return compiled[key]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jinja2.Environment, "__init__", with_cache)
+        patch.setattr(jinja2.Environment, "compile", compile_once)
         yield

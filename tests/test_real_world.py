@@ -149,6 +149,9 @@ def test_adopted_release_setup_passes_the_checkers(
     )
 
 
+#: The layouts whose build differs from tests/test_build_steps.py's sample project (a static
+#: version tagged v1.2.3, as trusted-with-testpypi has): bare version tags, a version from git.
+@pytest.mark.parametrize("layout", ["token-publisher", "hatch-vcs"], indirect=True)
 def test_adopted_build_job_builds_the_project(
     layout: Layout,
     versions: TemplateVersions,
