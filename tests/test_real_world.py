@@ -149,8 +149,8 @@ def test_adopted_release_setup_passes_the_checkers(
     )
 
 
-#: The layouts whose build differs from tests/test_build_steps.py's sample project (a static
-#: version tagged v1.2.3, as trusted-with-testpypi has): bare version tags, a version from git.
+#: One layout per kind of build: bare version tags and a static version; a version from git on
+#: v tags (trusted-with-testpypi builds as hatch-vcs does).
 @pytest.mark.parametrize("layout", ["token-publisher", "hatch-vcs"], indirect=True)
 def test_adopted_build_job_builds_the_project(
     layout: Layout,
