@@ -194,20 +194,21 @@ def test_build_backend_follows_the_projects_constraints(built: JobRun, tmp_path:
     assert "Generator: hatchling 1.27.0" in metadata
 
 
-@pytest.mark.parametrize(
-    ("ref", "message"),
-    [
-        ("v1.2.4", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v1.2.4 says 1.2.4."),
-        ("v1.2.3.post1", "is 1.2.3, but the tag v1.2.3.post1 says 1.2.3.post1."),
-        ("v2.0", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v2.0 says 2.0."),
-        ("vnightly", "The tag vnightly does not name a version."),
-        ("v1.2.3.0", "is 1.2.3, but the tag v1.2.3.0 says 1.2.3.0."),
-        ("v01.2.3", "is 1.2.3, but the tag v01.2.3 says 01.2.3."),
-        ("1.2.3", "The tag 1.2.3 is not a release tag: release tags match v*."),
-        ("V1.2.3", "The tag V1.2.3 is not a release tag: release tags match v*."),
-        ("v1/1.2.3", "The tag v1/1.2.3 is not a release tag: release tags match v*."),
-    ],
-)
+#: Tags the version check refuses for a build of 1.2.3, and what it says.
+MISMATCHES = [
+    ("v1.2.4", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v1.2.4 says 1.2.4."),
+    ("v1.2.3.post1", "is 1.2.3, but the tag v1.2.3.post1 says 1.2.3.post1."),
+    ("v2.0", "sample_pkg-1.2.3-py3-none-any.whl is 1.2.3, but the tag v2.0 says 2.0."),
+    ("vnightly", "The tag vnightly does not name a version."),
+    ("v1.2.3.0", "is 1.2.3, but the tag v1.2.3.0 says 1.2.3.0."),
+    ("v01.2.3", "is 1.2.3, but the tag v01.2.3 says 01.2.3."),
+    ("1.2.3", "The tag 1.2.3 is not a release tag: release tags match v*."),
+    ("V1.2.3", "The tag V1.2.3 is not a release tag: release tags match v*."),
+    ("v1/1.2.3", "The tag v1/1.2.3 is not a release tag: release tags match v*."),
+]
+
+
+@pytest.mark.parametrize(("ref", "message"), MISMATCHES, ids=[ref for ref, _ in MISMATCHES])
 def test_version_check_fails_on_a_mismatch(
     rendered: Callable[[str], Path], dists: Path, ref: str, message: str
 ) -> None:

@@ -79,6 +79,13 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
             "test_only_the_release_teams_users_start_or_rerun_a_release[alice-mallory-False]"
         ],
     ),
+    "a version check that never fails on a mismatch": (
+        "includes/steps.jinja",
+        '        print(f"::error::{dist.name} is {version}, but the tag {tag} says {written}.")\n'
+        "        raise SystemExit(1)\n",
+        '        print(f"::error::{dist.name} is {version}, but the tag {tag} says {written}.")\n',
+        ["tests/test_build_steps.py::test_version_check_fails_on_a_mismatch[v1.2.4]"],
+    ),
     "a tag rule matched as a prefix": (
         "includes/steps.jinja",
         "if not re.fullmatch(rule, tag):",
