@@ -130,6 +130,12 @@ def test_adoption_keeps_how_the_project_releases(
     if "RELEASING.md" in before:
         assert after["RELEASING.md"] == before["RELEASING.md"]
         assert "RELEASING.md is yours and stays as it is" in message
+    # A TestPyPI upload on every push to a branch becomes a stage of each release: said so.
+    on_push = "publish-test" in old and "if: github.event_name == 'push'" in old
+    said = "published to TestPyPI on every push to a branch (job publish-test)"
+    assert (said in " ".join(message.split())) is on_push
+    if on_push:
+        assert "stages each release on TestPyPI instead, just before PyPI" in message
 
 
 def test_adopted_release_setup_passes_the_checkers(
