@@ -22,6 +22,11 @@ This is a benchmark, not a test: run it by hand, from anywhere, with Copier inst
     python benchmarks/bench_copy.py                 # 15 rounds, target ratio 1.15
     python benchmarks/bench_copy.py --rounds 30 --target 1.25 --check   # exit 1 above target
     python benchmarks/bench_copy.py --json          # the numbers as JSON
+    python benchmarks/bench_copy.py --cookie ../cookie   # and scientific-python/cookie's render
+
+``--cookie`` times a clone of scientific-python/cookie too, the template most users come from,
+rendered with the answers it requires. It needs its Jinja extension
+(``pip install copier-templates-extensions``) and ``--trust``, which only its render is given.
 
 It exits 0 whatever the ratio, unless ``--check`` is given.
 """
@@ -56,6 +61,17 @@ project_name:
   default: sample
 """
 ONE_FILE_JINJA = "# {{ project_name }}\n\nRendered by a one-file Copier template.\n"
+#: What scientific-python/cookie asks that has no default.
+COOKIE_ANSWERS = {
+    "project_name": "sample-pkg",
+    "org": "octo-org",
+    "full_name": "Sample Maintainer",
+    "email": "maintainer@example.invalid",
+    "license": "BSD",
+    "backend": "hatch",
+    "docs": "sphinx",
+    "vcs": "true",
+}
 
 
 def make_one_file_template(root: Path) -> Path:
@@ -87,24 +103,29 @@ def render(src: Path, data: dict[str, str]) -> float:
         return time.perf_counter() - start
 
 
-def copy_process(src: Path, data: dict[str, str]) -> float:
+def copy_process(src: Path, data: dict[str, str], trust: bool = False) -> float:
     """Run the `copier copy` command into a fresh temporary directory, as a user does; return
     the seconds the whole process took, Python's start-up and Copier's imports included."""
     answers = [arg for name, value in data.items() for arg in ("-d", f"{name}={value}")]
     with tempfile.TemporaryDirectory(prefix="bench-copy-dst-") as dst:
         command = [sys.executable, "-m", "copier", "copy", "-q", "--defaults", "--vcs-ref=HEAD"]
+        command += ["--trust"] if trust else []
         start = time.perf_counter()
         subprocess.run([*command, *answers, str(src), dst], check=True, capture_output=True)
         return time.perf_counter() - start
 
 
-def measure(rounds: int, one_file_src: Path, in_process: bool) -> dict[str, list[float]]:
-    """Time both renders, interleaved, for `rounds` rounds after the warm-up rounds."""
+def measure(
+    rounds: int, one_file_src: Path, in_process: bool, cookie: Path | None = None
+) -> dict[str, list[float]]:
+    """Time the renders, interleaved, for `rounds` rounds after the warm-up rounds."""
     timed = render if in_process else copy_process
     renders: dict[str, Callable[[], float]] = {
         "template": lambda: timed(REPO_ROOT, ANSWERS),
         "one_file": lambda: timed(one_file_src, {}),
     }
+    if cookie:
+        renders["cookie"] = lambda: copy_process(cookie, COOKIE_ANSWERS, trust=True)
     times: dict[str, list[float]] = {name: [] for name in renders}
     for i in range(WARMUP_ROUNDS + rounds):
         for name, run in renders.items():
@@ -124,6 +145,8 @@ def summarize(
     }
     ratio = result["template"]["median_s"] / result["one_file"]["median_s"]
     result["ratio"] = ratio
+    if "cookie" in result:
+        result["ratio_to_cookie"] = result["template"]["median_s"] / result["cookie"]["median_s"]
     result["target"] = target
     result["passed"] = ratio <= target
     result["template_dirty"] = dirty
@@ -136,7 +159,10 @@ def report(result: dict[str, Any]) -> str:
     """The result as lines of text."""
     rounds = result["template"]["rounds"]
     lines = [f"copier {copier.__version__}, {rounds} rounds of {result['measured']}"]
-    for name, label in (("template", "hardened-release"), ("one_file", "one-file template")):
+    labels = {"template": "hardened-release", "one_file": "one-file template", "cookie": "cookie"}
+    for name, label in labels.items():
+        if name not in result:
+            continue
         r = result[name]
         lines.append(
             f"{label:>18}: median {r['median_s'] * 1000:8.1f} ms   min {r['min_s'] * 1000:8.1f} ms"
@@ -148,6 +174,8 @@ def report(result: dict[str, Any]) -> str:
         f"ratio of medians (template / one-file): {result['ratio']:.3f}"
         f"   {verdict} (target <= {result['target']:.2f})"
     )
+    if "ratio_to_cookie" in result:
+        lines.append(f"ratio of medians (template / cookie): {result['ratio_to_cookie']:.3f}")
     return "\n".join(lines)
 
 
@@ -175,13 +203,19 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 when the ratio is above the target"
     )
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument(
+        "--cookie",
+        type=Path,
+        help="a clone of scientific-python/cookie, whose copier copy command is timed too",
+    )
     args = parser.parse_args(argv)
 
     # A working tree with uncommitted changes makes Copier warn on every render of HEAD.
     warnings.filterwarnings("ignore", category=DirtyLocalWarning)
     dirty = is_dirty(REPO_ROOT)
     with tempfile.TemporaryDirectory(prefix="bench-copy-src-") as src:
-        times = measure(args.rounds, make_one_file_template(Path(src)), args.in_process)
+        one_file = make_one_file_template(Path(src))
+        times = measure(args.rounds, one_file, args.in_process, args.cookie)
     result = summarize(times, args.target, dirty, args.in_process)
     print(json.dumps(result, indent=2) if args.json else report(result))
     return 1 if args.check and not result["passed"] else 0
