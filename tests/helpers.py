@@ -24,6 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PIN_SOURCE = ROOT / "pins" / "action.yml"
 ANSWERS_FILE = ".copier-answers.hardened-release.yml"
+#: What the template is made of: copier.yml and what it renders from.
+TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
 USES = re.compile(r"^\s*(?:- )?uses: (?P<action>[^@\s]+)@(?P<ref>\S+)(?: # (?P<comment>.*))?$")
 
 
@@ -46,6 +48,11 @@ def snapshot() -> Path:
     """The template's files as the working tree has them, outside git: one copy per test run."""
     path = Path(tempfile.mkdtemp(prefix="hardened-release-snapshot-"))
     atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return template_files(path)
+
+
+def template_files(path: Path) -> Path:
+    """The template's own files (copier.yml and what it renders from), copied into `path`."""
     for part in TEMPLATE_PARTS:
         source = ROOT / part
         if source.is_dir():
@@ -142,13 +149,18 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
-TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
+#: git with a fixed identity and defaults, whatever the machine's own configuration says.
+GIT = (
+    "git",
+    *("-c", "user.name=Test", "-c", "user.email=test@example.invalid"),
+    *("-c", "init.defaultBranch=main", "-c", "commit.gpgSign=false", "-c", "tag.gpgSign=false"),
+)
 
 
 def git(*args: str, cwd: Path) -> str:
     """Run git with a fixed identity, as a test's own repositories need."""
     result = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args],
+        [*GIT, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -164,12 +176,7 @@ class TemplateVersions:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True)
-        for part in TEMPLATE_PARTS:
-            source = ROOT / part
-            if source.is_dir():
-                shutil.copytree(source, path / part)
-            else:
-                shutil.copy2(source, path / part)
+        template_files(path)
         git("init", "-q", "-b", "main", cwd=path)
 
     def edit(self, relative: str, old: str, new: str) -> None:
@@ -255,19 +262,21 @@ def readme_update_command() -> list[str]:
     return words[1:]
 
 
-def repository_copy(path: Path) -> Path:
-    """This repository as a fresh clone has it: every file git would commit, in one commit of
-    a repository of its own, with no tags."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
+def repository_files(path: Path) -> Path:
+    """This repository's files as a fresh clone has them, every file git would commit, copied
+    into `path`, outside git."""
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT)
     for name in filter(None, listed.split("\0")):
         if (ROOT / name).is_file():
             (path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, path / name)
+    return path
+
+
+def repository_copy(path: Path) -> Path:
+    """This repository as a fresh clone has it: its files in one commit of a repository of its
+    own, with no tags."""
+    repository_files(path)
     git("init", "-q", "-b", "main", cwd=path)
     git("add", "-A", cwd=path)
     git("commit", "-q", "-m", "A copy of the repository", cwd=path)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from helpers import load_yaml, one_worker_at_a_time, pin_source, render
+from helpers import git, load_yaml, one_worker_at_a_time, pin_source, render
 from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
 
@@ -53,15 +53,6 @@ KINDS = {
 }
 
 
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
-
-
 LOCK = ".github/release-requirements.txt"
 
 
@@ -71,6 +62,15 @@ def with_lock(path: Path, rendered: Path) -> None:
     shutil.copy(rendered / LOCK, path / LOCK)
 
 
+def tagged(path: Path) -> Path:
+    """`path` as a git repository: its files in one commit, tagged v1.2.3."""
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "Sample", cwd=path)
+    git("tag", "v1.2.3", cwd=path)
+    return path
+
+
 def sample_project(path: Path, kind: str, rendered: Path) -> Path:
     """A small pure-Python project with the rendered lock, in a git repository tagged v1.2.3."""
     (path / "src" / "sample_pkg").mkdir(parents=True)
@@ -78,11 +78,7 @@ def sample_project(path: Path, kind: str, rendered: Path) -> Path:
     (path / "src" / "sample_pkg" / "__init__.py").write_text('"""A sample."""\n')
     (path / "README.md").write_text("# sample-pkg\n\nA sample project.\n")
     (path / "pyproject.toml").write_text(PYPROJECT.format(**KINDS[kind]))
-    git("init", "-q", "-b", "main", cwd=path)
-    git("add", ".", cwd=path)
-    git("commit", "-q", "-m", "Sample", cwd=path)
-    git("tag", "v1.2.3", cwd=path)
-    return path
+    return tagged(path)
 
 
 def tag(name: str, event: str = "release") -> dict[str, str]:
@@ -173,14 +169,10 @@ def digests(dist: Path) -> dict[str, str]:
     }
 
 
-def git_output(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True).stdout
-
-
 def test_the_files_are_dated_by_the_tagged_commit(built: JobRun) -> None:
     """Not by when they were built: so a rebuild from the tag gives the same files, as the
     documented rebuild below shows."""
-    committed = git_output("log", "-1", "--format=%ct", cwd=built.workdir)
+    committed = git("log", "-1", "--format=%ct", cwd=built.workdir)
     (sdist,) = (built.workdir / "dist").glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         assert {member.mtime for member in archive.getmembers()} == {int(committed)}
@@ -361,11 +353,7 @@ def compiled_project(path: Path, rendered: Path) -> Path:
         '[tool.setuptools]\next-modules = [{name = "sample_ext", sources = ["src/sample_ext.c"]}]\n'
         '\n[tool.cibuildwheel]\nskip = "cp3??t-*"\n'
     )
-    git("init", "-q", "-b", "main", cwd=path)
-    git("add", ".", cwd=path)
-    git("commit", "-q", "-m", "Sample", cwd=path)
-    git("tag", "v1.2.3", cwd=path)
-    return path
+    return tagged(path)
 
 
 def test_cibuildwheel_variant_builds_checks_and_merges(
@@ -384,7 +372,7 @@ def test_cibuildwheel_variant_builds_checks_and_merges(
     assert all(r.returncode == 0 for r in results), results[-1].output
     assert [p.name for p in (project / "dist").iterdir()] == ["sample_ext-1.2.3.tar.gz"]
     # The wheels jobs pass cibuildwheel the tagged commit's date, as the sdist job's build has it.
-    committed = git_output("log", "-1", "--format=%ct", cwd=project).strip()
+    committed = git("log", "-1", "--format=%ct", cwd=project).strip()
     wheels = JobRun(workflow["jobs"]["wheels"], project, venv, tag("v1.2.3"))
     dating = wheels.run(wheels.step("Date the build by the tagged commit"))
     assert dating.returncode == 0 and wheels.outputs["date"] == {"epoch": committed}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -17,12 +16,12 @@ import yaml
 from helpers import (
     PIN_SOURCE,
     ROOT,
-    git,
     group_pins,
     moved_pin,
     pin_source,
     pins_in,
     release,
+    repository_files,
     workflows_of,
 )
 from test_lint import YAMLLINT_CONFIG, check, tool
@@ -196,12 +195,7 @@ BUMPS = {
 def test_a_dependabot_pull_request_passes_unedited(tmp_path: Path, bump: str) -> None:
     """A copy of this repository, bumped as Dependabot would, passes its own consistency checks
     (the tests marked `dependabot`) and renders the new pins, with no file edited by hand."""
-    repo = tmp_path / "repository"
-    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT)
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, repo / name)
+    repo = repository_files(tmp_path / "repository")
     BUMPS[bump](repo)
     checks = subprocess.run(
         [

@@ -13,14 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from helpers import moved_pin
+from helpers import git, moved_pin
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "review_pins.py"
-GIT = (
-    "git",
-    *("-c", "user.name=t", "-c", "user.email=t@example.invalid"),
-    *("-c", "init.defaultBranch=main", "-c", "commit.gpgSign=false", "-c", "tag.gpgSign=false"),
-)
 
 
 def load_script() -> ModuleType:
@@ -34,12 +29,6 @@ def load_script() -> ModuleType:
 review_pins = load_script()
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        [*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def commit_action(repo: Path, inputs: list[str], filename: str = "action.yml") -> str:
     """Commit an action.yml declaring `inputs`; return the commit's SHA."""
     declared = "".join(f"  {name}:\n    description: the {name}\n" for name in inputs)
@@ -47,9 +36,9 @@ def commit_action(repo: Path, inputs: list[str], filename: str = "action.yml") -
         f"name: fake\ndescription: stands in for upstream\ninputs:\n{declared}"
         "runs:\n  using: node24\n  main: index.js\n"
     )
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", f"inputs: {inputs}")
-    return git(repo, "rev-parse", "HEAD")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", f"inputs: {inputs}", cwd=repo)
+    return git("rev-parse", "HEAD", cwd=repo).strip()
 
 
 @dataclass(frozen=True)
@@ -70,20 +59,20 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Upstream:
     commits: dict[str, str] = {}
     # acme/widget: a lightweight tag, then annotated ones; inputs added, then one removed.
     widget = folder / "acme__widget"
-    git(folder, "init", "-q", widget.name)
+    git("init", "-q", widget.name, cwd=folder)
     commits["widget 1.0.0"] = commit_action(widget, ["persist", "token"])
-    git(widget, "tag", "v1.0.0")
+    git("tag", "v1.0.0", cwd=widget)
     commits["widget 1.1.0"] = commit_action(widget, ["path", "persist", "token"])
-    git(widget, "tag", "-a", "-m", "release", "v1.1.0")
+    git("tag", "-a", "-m", "release", "v1.1.0", cwd=widget)
     commits["widget 2.0.0"] = commit_action(widget, ["depth", "path", "token"])
-    git(widget, "tag", "-a", "-m", "release", "v2.0.0")
+    git("tag", "-a", "-m", "release", "v2.0.0", cwd=widget)
     # acme/plain: tags without "v", and an action.yaml.
     plain = folder / "acme__plain"
-    git(folder, "init", "-q", plain.name)
+    git("init", "-q", plain.name, cwd=folder)
     commits["plain 1.9.0"] = commit_action(plain, ["level"], "action.yaml")
-    git(plain, "tag", "1.9.0")
+    git("tag", "1.9.0", cwd=plain)
     commits["plain 1.10.0"] = commit_action(plain, ["level", "verbose"], "action.yaml")
-    git(plain, "tag", "-a", "-m", "release", "1.10.0")
+    git("tag", "-a", "-m", "release", "1.10.0", cwd=plain)
     return Upstream(folder, commits)
 
 
