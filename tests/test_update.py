@@ -228,3 +228,43 @@ def test_each_template_updates_on_its_own(tmp_path: Path, template: TemplateVers
     assert "Revised guidance" in (project / "RELEASING.md").read_text()
     assert (project / ".copier-answers.yml").read_text() == theirs
     assert (project / "NOTICE.md").read_text() == "sample, version two\n"
+
+
+CODEOWNERS = ".github/CODEOWNERS"
+
+
+def test_a_new_release_team_reaches_the_code_owners(
+    tmp_path: Path, template: TemplateVersions
+) -> None:
+    project = project_repository(tmp_path / "project")
+    copy(template, project, "v1.0.0", release_team="@octo-org/release")
+    assert (project / CODEOWNERS).read_text().endswith("/.github/ @octo-org/release\n")
+    update(project, "v2.0.0", release_team="@octo-org/publishers @alice")
+    assert_merged_cleanly(project)
+    assert (project / CODEOWNERS).read_text().endswith("/.github/ @octo-org/publishers @alice\n")
+
+
+def test_the_projects_own_code_owners_stay_through_an_update(
+    tmp_path: Path, template: TemplateVersions
+) -> None:
+    theirs = "* @octo-org/maintainers\n/docs/ @octo-org/writers\n"
+    project = project_repository(tmp_path / "project", {CODEOWNERS: theirs})
+    copy(template, project, "v1.0.0", release_team="@octo-org/release")
+    assert (project / CODEOWNERS).read_text() == theirs
+    update(project, "v2.0.0")
+    assert_merged_cleanly(project)
+    assert (project / CODEOWNERS).read_text() == theirs
+
+
+def test_a_new_release_team_meets_the_projects_own_code_owners_as_a_conflict(
+    tmp_path: Path, template: TemplateVersions
+) -> None:
+    """Never replaced: both the project's lines and the new team are shown, for the release
+    team to merge (the message after the update says how to find conflicts)."""
+    theirs = "* @octo-org/maintainers\n"
+    project = project_repository(tmp_path / "project", {CODEOWNERS: theirs})
+    copy(template, project, "v1.0.0", release_team="@octo-org/release")
+    update(project, "v2.0.0", release_team="@octo-org/publishers")
+    merged = (project / CODEOWNERS).read_text()
+    assert merged.startswith("<<<<<<< before updating\n" + theirs + "=======\n")
+    assert merged.endswith("/.github/ @octo-org/publishers\n>>>>>>> after updating\n")
