@@ -29,18 +29,36 @@ TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
 USES = re.compile(r"^\s*(?:- )?uses: (?P<action>[^@\s]+)@(?P<ref>\S+)(?: # (?P<comment>.*))?$")
 
 
-def render(dst: Path, answers: dict[str, Any], *, cloned: bool = False, **options: Any) -> Path:
+def render(
+    dst: Path,
+    answers: dict[str, Any],
+    *,
+    cloned: bool = False,
+    template: Path | None = None,
+    **options: Any,
+) -> Path:
     """Render the template's working tree into `dst` without prompts or trust, as users do.
 
     From a snapshot of the working tree, which Copier reads in place; `cloned` renders from this
     repository through Copier's clone of it, as a user's `copier copy` does, which records the
-    commit in the answers and takes about 0.1 s more (CONTRIBUTING.md: the tests' renders)."""
+    commit in the answers and takes about 0.1 s more (CONTRIBUTING.md: the tests' renders).
+    `template` renders another template, or a version of this one (`vcs_ref` in `options`)."""
     settings = {"defaults": True, "unsafe": False, "quiet": True, **options}
-    if cloned:
+    if template:
+        copier.run_copy(str(template), dst, data=answers, **settings)
+    elif cloned:
         copier.run_copy(str(ROOT), dst, data=answers, vcs_ref="HEAD", **settings)
     else:
         copier.run_copy(str(snapshot()), dst, data=answers, **settings)
     return dst
+
+
+def update(project: Path, answers: dict[str, Any] | None = None, **options: Any) -> Path:
+    """`copier update` of `project` without prompts or trust, keeping its answers but those
+    given."""
+    settings = {"defaults": True, "overwrite": True, "unsafe": False, "quiet": True, **options}
+    copier.run_update(project, data=answers or {}, **settings)
+    return project
 
 
 @functools.cache

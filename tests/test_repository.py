@@ -9,7 +9,6 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 
@@ -21,6 +20,7 @@ from helpers import (
     pin_source,
     pins_in,
     release,
+    render,
     repository_files,
     workflows_of,
 )
@@ -220,7 +220,7 @@ def test_a_dependabot_pull_request_passes_unedited(tmp_path: Path, bump: str) ->
     assert passed and int(passed[1]) >= 7 and "skipped" not in checks.stdout, checks.stdout
 
     project = tmp_path / "project"
-    copier.run_copy(str(repo), project, data=REQUIRED, defaults=True, quiet=True, unsafe=False)
+    render(project, REQUIRED, template=repo)
     source = {action: (ref, comment) for action, ref, comment in pins_in(repo / "pins/action.yml")}
     for workflow in workflows_of(project):
         for action, ref, comment in pins_in(project / workflow):

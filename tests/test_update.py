@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import copier
 import pytest
 
 from helpers import (
@@ -17,7 +16,9 @@ from helpers import (
     pin_source,
     pins_in,
     project_repository,
+    render,
 )
+from helpers import update as update_project
 from variants import REQUIRED
 
 CHECKOUT = "actions/checkout"
@@ -27,31 +28,13 @@ RELEASE = ".github/workflows/release.yml"
 
 
 def copy(template: TemplateVersions, project: Path, tag: str, **answers: object) -> None:
-    copier.run_copy(
-        str(template.path),
-        project,
-        data={**REQUIRED, **answers},
-        vcs_ref=tag,
-        defaults=True,
-        overwrite=True,
-        unsafe=False,
-        quiet=True,
-    )
+    render(project, {**REQUIRED, **answers}, template=template.path, vcs_ref=tag, overwrite=True)
     git("add", "-A", cwd=project)
     git("commit", "-q", "-m", f"Adopt hardened-release {tag}", cwd=project)
 
 
 def update(project: Path, tag: str, **answers: object) -> None:
-    copier.run_update(
-        project,
-        data=answers,
-        vcs_ref=tag,
-        answers_file=ANSWERS_FILE,
-        defaults=True,
-        overwrite=True,
-        unsafe=False,
-        quiet=True,
-    )
+    update_project(project, answers, vcs_ref=tag, answers_file=ANSWERS_FILE)
 
 
 def assert_merged_cleanly(project: Path) -> None:
@@ -202,23 +185,13 @@ def other_template(path: Path) -> Path:
 def test_each_template_updates_on_its_own(tmp_path: Path, template: TemplateVersions) -> None:
     other = other_template(tmp_path / "other")
     project = project_repository(tmp_path / "project")
-    copier.run_copy(
-        str(other),
-        project,
-        data={"name": "sample"},
-        vcs_ref="v1",
-        defaults=True,
-        unsafe=False,
-        quiet=True,
-    )
+    render(project, {"name": "sample"}, template=other, vcs_ref="v1")
     git("add", "-A", cwd=project)
     git("commit", "-q", "-m", "From the other template", cwd=project)
     copy(template, project, "v1.0.0")
     ours = {name: (project / name).read_text() for name in (ANSWERS_FILE, RELEASE, "RELEASING.md")}
 
-    copier.run_update(
-        project, vcs_ref="v2", defaults=True, overwrite=True, unsafe=False, quiet=True
-    )
+    update_project(project, vcs_ref="v2")
     assert (project / "NOTICE.md").read_text() == "sample, version two\n"
     assert {name: (project / name).read_text() for name in ours} == ours
     git("commit", "-q", "-am", "Other template v2", cwd=project)
