@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import functools
+import importlib.util
 import os
 import re
 import shlex
@@ -16,6 +17,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import copier
@@ -87,6 +89,15 @@ def one_worker_at_a_time(path: Path) -> Iterator[Path]:
     with (path / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield path
+
+
+def repository_script(name: str) -> ModuleType:
+    """One of this repository's scripts (scripts/<name>.py), imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_yaml(path: Path) -> Any:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, repository_script
 
 SCRIPT = ROOT / "scripts" / "lock_requirements.py"
 
@@ -30,17 +29,9 @@ out.write_text("".join(f"{n}=={version}\\n" for n in names))
 """
 
 
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lock_requirements", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    module = load()
+    module = repository_script("lock_requirements")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "uv").write_text(FAKE_UV)
@@ -91,6 +82,6 @@ def test_check_reports_a_stale_lock_and_writes_nothing(
 
 
 def test_the_template_locks_record_the_scripts_command() -> None:
-    command = " ".join(["uv", *load().COMPILE])
+    command = " ".join(["uv", *repository_script("lock_requirements").COMPILE])
     for path in sorted((ROOT / "requirements").glob("*/release-requirements.txt")):
         assert path.read_text().splitlines()[1] == f"#    {command}", path

@@ -3,30 +3,20 @@ what a maintainer runs on Dependabot's pull request to read the new releases' in
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from helpers import git, moved_pin
+from helpers import ROOT, git, moved_pin, repository_script
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "review_pins.py"
-
-
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("review_pins", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = ROOT / "scripts" / "review_pins.py"
 
 
-review_pins = load_script()
+review_pins = repository_script("review_pins")
 
 
 def commit_action(repo: Path, inputs: list[str], filename: str = "action.yml") -> str:
