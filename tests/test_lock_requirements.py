@@ -10,8 +10,6 @@ import pytest
 
 from helpers import ROOT, repository_script
 
-SCRIPT = ROOT / "scripts" / "lock_requirements.py"
-
 #: A stand-in `uv pip compile`: writes the output file from the input's names, and logs its
 #: arguments and whether it found an existing output (whose pins uv keeps).
 FAKE_UV = """\
