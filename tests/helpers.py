@@ -100,6 +100,11 @@ def repository_script(name: str) -> ModuleType:
     return module
 
 
+def words(text: str) -> str:
+    """`text` with each run of white space made one space: wrapped lines read as one."""
+    return " ".join(text.split())
+
+
 def load_yaml(path: Path) -> Any:
     """Parse YAML as GitHub does: a workflow's `on` key stays "on" rather than True."""
     data = yaml.safe_load(path.read_text())

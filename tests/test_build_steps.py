@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from helpers import git, load_yaml, one_worker_at_a_time, pin_source, render
+from helpers import git, load_yaml, one_worker_at_a_time, pin_source, render, words
 from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
 
@@ -464,7 +464,7 @@ def test_uv_checks_the_hashes_of_the_documented_backend_lock(
     """RELEASING.md's command locks the backend with hashes; the build uses them, and a hash
     that does not match stops it."""
     doc = (rendered(TOOLS["uv"]) / "RELEASING.md").read_text()
-    (command,) = re.findall(r"`(uv pip compile [^`]*)`", " ".join(doc.split()))
+    (command,) = re.findall(r"`(uv pip compile [^`]*)`", words(doc))
     workdir = shutil.copytree(built.workdir, tmp_path / "project", symlinks=True)
     shutil.rmtree(workdir / "dist")
     (workdir / ".github" / "build-constraints.in").write_text("hatchling==1.27.0\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, copier_cli, project_repository, tree
+from helpers import ROOT, copier_cli, project_repository, tree, words
 from variants import REQUIRED
 
 DATA = [arg for name, value in REQUIRED.items() for arg in ("-d", f"{name}={value}")]
@@ -75,7 +75,7 @@ def test_an_existing_project_renders_or_is_refused_cleanly(form: str, workspace:
     if form in ("parent", "through a link"):
         # Copier reads the project's files only through their real path, without --trust.
         assert code == 1, output
-        assert f"cd {lands.resolve()} and then copier copy ... ." in " ".join(output.split())
+        assert f"cd {lands.resolve()} and then copier copy ... ." in words(output)
         assert tree(lands) == before, "nothing is written"
     else:
         assert code == 0, output
@@ -127,7 +127,7 @@ def test_defaults_without_overwrite_changes_nothing(terminal: bool, tmp_path: Pa
     else:
         result = copier_cli("copy", "--defaults", *DATA, ROOT, ".", cwd=project)
         code, output = result.returncode, result.stdout + result.stderr
-    output = " ".join(output.split())
+    output = words(output)
     assert code == 1, output
     assert "Adoption replaces .github/workflows/release.yml and .github/dependabot.yml" in output
     assert "Add --overwrite" in output and "Traceback" not in output
@@ -146,6 +146,6 @@ def test_without_defaults_and_without_a_terminal_nothing_is_written(tmp_path: Pa
 def test_a_refused_answer_writes_nothing_into_a_new_folder(tmp_path: Path) -> None:
     code, output = copy("new", tmp_path, "-d", "tag_pattern=v?")
     assert code == 1
-    assert "tag_pattern=v? is refused: tag_pattern must be a tag rule" in " ".join(output.split())
+    assert "tag_pattern=v? is refused: tag_pattern must be a tag rule" in words(output)
     assert "Traceback" not in output
     assert not (tmp_path / "new").exists()

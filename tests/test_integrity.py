@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, load_yaml, project_repository, render
+from helpers import ROOT, load_yaml, project_repository, render, words
 from test_lint import check, tool
 from variants import VARIANTS
 from workflow_runner import JobRun
@@ -54,7 +54,7 @@ def test_every_install_in_the_workflow_is_from_the_lock(variant: tuple[dict, Pat
         for step in job["steps"]:
             for line in step.get("run", "").replace("\\\n", " ").splitlines():
                 if INSTALLERS.search(line) and "pip install" in line:
-                    assert " ".join(line.split()) == INSTALL, f"{job_id}: {line}"
+                    assert words(line) == INSTALL, f"{job_id}: {line}"
                 else:
                     assert not INSTALLERS.search(line), f"{job_id}: installs unlocked: {line}"
 
@@ -177,7 +177,7 @@ def test_releasing_names_the_jobs_as_the_runs_page_shows_them(variant: tuple[dic
 )
 def test_releasing_states_the_cooldown(name: str, wording: str, rendered: Callable) -> None:
     answers = VARIANTS[name]
-    doc = " ".join(releasing(answers, rendered(name)).split())
+    doc = words(releasing(answers, rendered(name)))
     days = answers.get("dependabot_cooldown_days", 7)
     assert (
         f"updates, actions in one grouped pull request and build tools in another, {wording}" in doc
@@ -189,7 +189,7 @@ def test_releasing_says_what_the_workflow_checks_of_the_starter(
     tmp_path: Path, rendered: Callable
 ) -> None:
     checked = render(tmp_path, {**VARIANTS["default"], "release_team": "@alice @Bob"})
-    doc = " ".join((checked / "RELEASING.md").read_text().split())
+    doc = words((checked / "RELEASING.md").read_text())
     assert "The release workflow checks who starts a release" in doc
     assert "`RELEASE_TEAM` in `.github/workflows/release.yml`" in doc
     assert "RELEASE_TEAM" in (checked / RELEASE).read_text()

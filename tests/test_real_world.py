@@ -22,6 +22,7 @@ from helpers import (
     release_workflow,
     render,
     tree,
+    words,
 )
 from real_world import LAYOUTS, STATIC_PYPROJECT, CookieStandIn, Layout, package_files
 from test_lint import YAMLLINT_CONFIG, check, tool
@@ -37,7 +38,7 @@ def adopt(project: Path, template: Path) -> str:
         *readme_adoption_command(template, "sample-pkg", "octo/sample"), cwd=project
     )
     assert result.returncode == 0, result.stderr
-    return " ".join((result.stdout + result.stderr).split())
+    return words(result.stdout + result.stderr)
 
 
 def adopted(layout: Layout, versions: TemplateVersions, tmp_path: Path) -> Path:
@@ -133,7 +134,7 @@ def test_adoption_keeps_how_the_project_releases(
     # A TestPyPI upload on every push to a branch becomes a stage of each release: said so.
     on_push = "publish-test" in old and "if: github.event_name == 'push'" in old
     said = "published to TestPyPI on every push to a branch (job publish-test)"
-    assert (said in " ".join(message.split())) is on_push
+    assert (said in message) is on_push
     if on_push:
         assert "stages each release on TestPyPI instead, just before PyPI" in message
 
@@ -289,7 +290,7 @@ def test_a_new_release_identity_is_spelled_out(versions: TemplateVersions, tmp_p
     extra = ["-d", "release_workflow=release.yml", "-d", "pypi_environment=pypi"]
     result = copier_cli(*command[:-2], *extra, *command[-2:], cwd=project)
     assert result.returncode == 0, result.stderr
-    message = " ".join((result.stdout + result.stderr).split())
+    message = words(result.stdout + result.stderr)
     for expected in (
         "pypi-package.yml publishes too.",
         "`git rm .github/workflows/pypi-package.yml`",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ROOT, copy_with_cli, group_pins, load_yaml, release, render
+from helpers import ROOT, copy_with_cli, group_pins, load_yaml, release, render, words
 from variants import REQUIRED, VARIANTS
 
 COPIER_YML = yaml.safe_load((ROOT / "copier.yml").read_text())
@@ -137,7 +137,7 @@ def test_message_after_copy_lists_the_manual_steps(tmp_path: Path) -> None:
     answers = {"pypi_name": "sample-pkg", "github_repository": "octo/sample", "testpypi": "true"}
     result = copy_with_cli(tmp_path, {**answers, "release_team": "@octo/release"})
     assert result.returncode == 0, result.stderr
-    message = " ".join((result.stdout + result.stderr).split())
+    message = words(result.stdout + result.stderr)
     for expected in (
         "https://pypi.org/manage/project/sample-pkg/settings/publishing/",
         "owner octo, repository sample, workflow release.yml, environment pypi,",

@@ -32,6 +32,7 @@ from helpers import (
     release_workflow,
     render,
     without_starter_step,
+    words,
 )
 from real_world import LAYOUTS
 from test_lint import check, tool
@@ -185,16 +186,16 @@ def solo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_release_document_says_what_the_script_sets(
     solo_project: Path, rendered: Callable[[str], Path]
 ) -> None:
-    solo = " ".join((solo_project / "RELEASING.md").read_text().split())
+    solo = words((solo_project / "RELEASING.md").read_text())
     minutes = f"{release_settings.COOLING_OFF_MINUTES} minutes"
     one_maintainer = solo.split("## A one-maintainer project")[1]
-    for words in ("*Prevent self-review* off", minutes, "*Repository admin* may bypass"):
-        assert words in one_maintainer, words
+    for said in ("*Prevent self-review* off", minutes, "*Repository admin* may bypass"):
+        assert said in one_maintainer, said
     assert "**Prevent self-review**: off" in solo and f"**Wait timer**: {minutes}" in solo
     assert "The release team is one person, @alice" in solo
-    setup = " ".join((ROOT / "docs" / "setup.md").read_text().split())
+    setup = words((ROOT / "docs" / "setup.md").read_text())
     assert f"**wait timer** ({minutes})" in setup
-    threats = " ".join((ROOT / "docs" / "threat-model.md").read_text().split())
+    threats = words((ROOT / "docs" / "threat-model.md").read_text())
     assert f"({minutes} in the solo profile)" in threats
     assert not (solo_project / ".github" / "CODEOWNERS").read_text().count("@octo-org")
     team = " ".join(
@@ -773,7 +774,7 @@ def test_errors_say_what_to_do_before_any_write(
     configure(monkeypatch, github)
     result, out, err = main(rendered("default"), "--apply", capsys=capsys)
     assert result == code, out + err
-    assert message in " ".join(err.split()), err
+    assert message in words(err), err
     assert writes(checked_calls(github)) == []
 
 
