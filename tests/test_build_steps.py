@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from helpers import git, load_yaml, one_worker_at_a_time, pin_source, render, words
+from real_world import HATCH_VCS_PYPROJECT, STATIC_PYPROJECT, package_files
 from variants import REQUIRED
 from workflow_runner import JobRun, evaluate
 
@@ -26,32 +27,11 @@ CHECK = "Check that the version matches the tag"
 BUILD = "Build the sdist and wheel"
 GUARD = "Publish only from a release tag"
 
-PYPROJECT = """\
-[build-system]
-requires = [{requires}]
-build-backend = "hatchling.build"
-
-[project]
-name = "sample-pkg"
-{version}
-description = "A sample project for hardened-release's tests"
-readme = "README.md"
-license = "MIT"
-requires-python = ">=3.9"
-
-[tool.hatch.build.targets.wheel]
-packages = ["src/sample_pkg"]
-{vcs}"""
-
+#: The sample project's files, by kind: a static version, or a version from git (hatch-vcs).
 KINDS = {
-    "static": {"requires": '"hatchling"', "version": 'version = "1.2.3"', "vcs": ""},
-    "vcs": {
-        "requires": '"hatchling", "hatch-vcs"',
-        "version": 'dynamic = ["version"]',
-        "vcs": '\n[tool.hatch.version]\nsource = "vcs"\n',
-    },
+    "static": package_files("sample-pkg", STATIC_PYPROJECT, version="1.2.3"),
+    "vcs": package_files("sample-pkg", HATCH_VCS_PYPROJECT),
 }
-
 
 LOCK = ".github/release-requirements.txt"
 
@@ -73,11 +53,10 @@ def tagged(path: Path) -> Path:
 
 def sample_project(path: Path, kind: str, rendered: Path) -> Path:
     """A small pure-Python project with the rendered lock, in a git repository tagged v1.2.3."""
-    (path / "src" / "sample_pkg").mkdir(parents=True)
+    for name, text in KINDS[kind].items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
     with_lock(path, rendered)
-    (path / "src" / "sample_pkg" / "__init__.py").write_text('"""A sample."""\n')
-    (path / "README.md").write_text("# sample-pkg\n\nA sample project.\n")
-    (path / "pyproject.toml").write_text(PYPROJECT.format(**KINDS[kind]))
     return tagged(path)
 
 
