@@ -1,0 +1,230 @@
+"""The one reader of a repository's GitHub Actions workflows.
+
+Every `.yml` and `.yaml` file in `.github/workflows` is read with ruamel.yaml's round trip, so
+that a file edited through `Workflow.data` and written with `dump` keeps its comments, quotes
+and layout. Everything that needs to know what a workflow does (adoption, the settings) reads
+it through `read_all`, and looks at jobs and steps through the views below.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+WORKFLOWS = Path(".github/workflows")
+SECRET = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class WorkflowError(Exception):
+    """A workflow file that cannot be read as a workflow; the message names the file."""
+
+
+def round_trip() -> YAML:
+    """The YAML reader and writer for the project's files: comments, quotes and layout kept."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line the project wrote on one
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def dump(data: Any) -> str:
+    stream = io.StringIO()
+    round_trip().dump(data, stream)
+    return stream.getvalue()
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed YAML value, keys and values, depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from strings(key)
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a job, by its position."""
+
+    index: int
+    data: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """Its `name:`, else what it runs or uses, as GitHub shows it."""
+        named = self.data.get("name")
+        if isinstance(named, str) and named:
+            return named
+        if self.uses:
+            return f"Run {self.uses}"
+        return (
+            f"Run {self.run.strip().splitlines()[0]}"
+            if self.run.strip()
+            else f"step {self.index + 1}"
+        )
+
+    @property
+    def uses(self) -> str:
+        """`owner/repo[/path]@ref`, `./path` or `docker://...`; "" for a `run:` step."""
+        value = self.data.get("uses")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def action(self) -> str:
+        """What `uses:` names, without its `@ref`."""
+        return self.uses.split("@", 1)[0]
+
+    @property
+    def ref(self) -> str:
+        return self.uses.split("@", 1)[1] if "@" in self.uses else ""
+
+    @property
+    def run(self) -> str:
+        value = self.data.get("run")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def inputs(self) -> Mapping[str, Any]:
+        return _mapping(self.data.get("with"))
+
+    @property
+    def env(self) -> Mapping[str, Any]:
+        return _mapping(self.data.get("env"))
+
+    @property
+    def condition(self) -> str:
+        value = self.data.get("if")
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of a workflow: its own steps, or a call of a reusable workflow."""
+
+    id: str
+    data: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        named = self.data.get("name")
+        return named if isinstance(named, str) and named else self.id
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        value = self.data.get("needs")
+        if isinstance(value, str):
+            return (value,)
+        return tuple(item for item in value or () if isinstance(item, str))
+
+    @property
+    def environment(self) -> str | None:
+        """The environment's name as written (it may be an expression), or None."""
+        value = self.data.get("environment")
+        if isinstance(value, Mapping):
+            value = value.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def condition(self) -> str:
+        value = self.data.get("if")
+        return "" if value is None else str(value)
+
+    @property
+    def permissions(self) -> Any:
+        return self.data.get("permissions")
+
+    @property
+    def steps(self) -> list[Step]:
+        steps = self.data.get("steps")
+        return [Step(i, s) for i, s in enumerate(steps or ()) if isinstance(s, Mapping)]
+
+    @property
+    def calls(self) -> str:
+        """The reusable workflow this job calls (`uses:` at job level), or ""."""
+        value = self.data.get("uses")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def secrets(self) -> list[str]:
+        """The secrets the job reads, by name, but GITHUB_TOKEN; sorted."""
+        found = {m for text in strings(self.data) for m in SECRET.findall(text)}
+        inherited = self.data.get("secrets") == "inherit"
+        return sorted(found - {"GITHUB_TOKEN"}) + (["(all, inherited)"] if inherited else [])
+
+
+@dataclass
+class Workflow:
+    """One workflow file, as parsed; `data` is ruamel's round-trip tree, to edit in place."""
+
+    path: Path  # relative to the repository's root, such as .github/workflows/release.yml
+    text: str
+    data: Any = field(repr=False)
+
+    @property
+    def file(self) -> str:
+        """The file name, as PyPI's trusted publisher names it."""
+        return self.path.name
+
+    @property
+    def triggers(self) -> dict[str, Any]:
+        """`on:` as a mapping from event to its settings (None where it has none)."""
+        on = _mapping(self.data).get("on")
+        if isinstance(on, str):
+            return {on: None}
+        if isinstance(on, list):
+            return {event: None for event in on if isinstance(event, str)}
+        return dict(on) if isinstance(on, Mapping) else {}
+
+    @property
+    def reusable(self) -> bool:
+        """Whether other workflows call it (`on: workflow_call`)."""
+        return "workflow_call" in self.triggers
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        jobs = _mapping(_mapping(self.data).get("jobs"))
+        return {
+            str(id): Job(str(id), spec) for id, spec in jobs.items() if isinstance(spec, Mapping)
+        }
+
+    def dump(self) -> str:
+        return dump(self.data)
+
+
+def read(root: Path, path: Path) -> Workflow:
+    """The workflow at `path` (relative to `root`); WorkflowError if it is not a YAML mapping."""
+    text = (root / path).read_text(encoding="utf-8")
+    try:
+        data = round_trip().load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise WorkflowError(f"{path} is not valid YAML{where}: fix it first.") from None
+    if not isinstance(data, Mapping):
+        raise WorkflowError(f"{path} is not a workflow (a YAML mapping with jobs:).")
+    return Workflow(path, text, data)
+
+
+def read_all(root: Path) -> list[Workflow]:
+    """Every workflow of the repository at `root`, by file name."""
+    folder = root / WORKFLOWS
+    if not folder.is_dir():
+        return []
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+    return [read(root, WORKFLOWS / p.name) for p in files]
