@@ -1,0 +1,988 @@
+"""What adoption decides about the project's workflows: which of them publish to PyPI or
+TestPyPI today, what becomes of each of their jobs and steps, which answers the release
+workflow takes from them, which of the project's files are edited, and what is left to do by
+hand on PyPI and GitHub.
+
+`plan(project)` is a pure function of `Project` (plain data read once by `adopt`); nothing
+here writes. The edits it returns (hardened_release.edits) are applied by `adopt` after the
+template is rendered.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hardened_release import edits
+from hardened_release.project import Project
+from hardened_release.workflows import SECRET, Job, Step, Workflow, strings
+
+Fate = Literal["carried over", "done by the release workflow", "kept in place", "dropped"]
+FATES: tuple[Fate, ...] = (
+    "carried over",
+    "done by the release workflow",
+    "kept in place",
+    "dropped",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job (step None) or one step of a workflow that publishes today."""
+
+    workflow: str  # file name, such as "publish.yml"
+    job: str  # job id
+    step: str | None  # the step's name as GitHub shows it; None for the job as a whole
+    fate: Fate
+    detail: str  # where (carried over), which job (done by), which file (kept), why (dropped)
+
+
+@dataclass
+class Plan:
+    """What adoption proposes and does, for `adopt` to apply and report."""
+
+    #: Proposed answers to copier.yml's questions (the user's -d wins).
+    answers: dict[str, Any] = field(default_factory=dict)
+    #: Every job and step of every workflow that publishes today, in file and job order.
+    outcomes: list[Outcome] = field(default_factory=list)
+    #: Edits of the project's own files, applied after rendering (hardened_release.edits).
+    edits: list[Any] = field(default_factory=list)
+    #: The PyPI steps, then the GitHub steps, left to the user, in order.
+    steps_left: list[str] = field(default_factory=list)
+    #: Anything else the report must say.
+    notes: list[str] = field(default_factory=list)
+
+
+# The release workflow's jobs, by id, as the template writes them.
+BUILD, SDIST, WHEELS = "build", "sdist", "wheels"
+PUBLISH, PUBLISH_TESTPYPI, GITHUB_RELEASE = "publish", "publish-testpypi", "github-release"
+
+PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
+PUBLISH_COMMAND = re.compile(
+    r"\b(twine\s+upload|uv\s+publish|flit\s+publish|poetry\s+publish|hatch\s+publish"
+    r"|pdm\s+publish|maturin\s+(?:publish|upload))\b"
+)
+BUILD_COMMAND = re.compile(
+    r"(-m\s+build\b|pipx\s+run\s+build\b|uvx?\s+build\b|pyproject-build\b|hatch\s+build\b"
+    r"|poetry\s+build\b|flit\s+build\b|pdm\s+build\b|maturin\s+(?:build|sdist)\b"
+    r"|setup\.py\s+(?:sdist|bdist_wheel))"
+)
+TEST_COMMAND = re.compile(
+    r"\b(pytest|tox|nox|coverage\s+run|hatch\s+test|unittest|mypy|ruff|pre-commit|make\s+test)\b"
+)
+TAG_COMMAND = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\btag\b|refs/tags)")
+ROLLBACK_COMMAND = re.compile(
+    r"\bgh\s+release\s+delete\b|\bgit\s+push\b[^\n]*(--delete|\s:refs/tags/)|\bgit\s+tag\s+-d\b"
+)
+RELEASE_ACTIONS = (
+    "softprops/action-gh-release",
+    "ncipollo/release-action",
+    "actions/create-release",
+    "actions/upload-release-asset",
+    "svenstaro/upload-release-action",
+)
+ZIPAPP = re.compile(r"\bzipapp\b|\bshiv\b|\.pyz\b|\bpex\b")
+SHA256 = re.compile(r"\bsha256sum\b|\bshasum\s+-a\s*256\b|SHA256SUMS", re.IGNORECASE)
+REF_CHECK = re.compile(
+    r"refs/tags|git\s+describe[^\n]*--exact-match|--points-at|git\s+rev-parse[^\n]*\^\{|tag\s+-l"
+)
+GUARD = re.compile(r"github\.repository_owner|github\.repository\s*==")
+SETUP_ACTIONS = ("actions/setup-python", "astral-sh/setup-uv", "snok/install-poetry")
+SETUP_ACTION = re.compile(r"^[^/]+/setup-[\w.-]+$|/install-[\w-]+$")
+CREDENTIAL = re.compile(r"PASSWORD|TOKEN|AUTH|API_KEY", re.IGNORECASE)
+TAG_RULE = re.compile(
+    r"\A([A-Za-z0-9._-][A-Za-z0-9._/-]*)?([A-Za-z0-9._-]|\[[A-Za-z0-9._-]+\])*[*]"
+    r"([A-Za-z0-9._-]|\[[A-Za-z0-9._-]+\]|[*])*\Z"
+)
+ENVIRONMENT_NAME = re.compile(r"\A[A-Za-z0-9._-]{1,255}\Z")
+#: Workflow files that another template writes and updates: taking one over would make each
+#: of that template's updates conflict with the release workflow.
+TEMPLATE_FILES = {"scientific-python/cookie": ("cd.yml",)}
+
+Index = Literal["pypi", "testpypi"]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One upload to a package index that a workflow makes today."""
+
+    workflow: Workflow  # the file whose job uploads
+    job: Job
+    step: Step | None  # None for a job that calls a reusable workflow that uploads
+    index: Index
+    tool: str  # "pypa/gh-action-pypi-publish", "twine upload", ...
+    secrets: tuple[str, ...]  # the token secrets it uploads with; () is trusted publishing
+    environment: str | None  # as written (None where it has none or it is an expression)
+    script: str = ""  # the script that uploads, where a `run:` line calls one
+    identity: str = ""  # the workflow file PyPI's trusted publisher names (the caller's)
+    caller: str = ""  # the id of the job that calls the reusable workflow, in `identity`
+
+    @property
+    def trusted(self) -> bool:
+        return not self.secrets
+
+
+def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str, str]]:
+    """The repository's files that a `run:` line (or a script it calls) runs: (path, text)."""
+    found: list[tuple[str, str]] = []
+    for token in re.split(r"[\s;&|()<>`'\"=]+", run):
+        token = token.strip()
+        if not token or "$" in token or token.startswith("-") or "://" in token:
+            continue
+        path = token.removeprefix("./")
+        if "/" not in path and not re.search(r"\.(sh|bash|py|ps1|mk)$", path):
+            continue
+        text = project.text(path)
+        if text is not None and all(path != p for p, _ in found):
+            found.append((path, text))
+            if depth > 1:
+                found.extend(s for s in scripts_called(project, text, depth - 1) if s not in found)
+    make = re.search(r"\bmake\s+(?:-\S+\s+)*([\w.-]+)", run)
+    if make:
+        makefile = project.text("Makefile")
+        if makefile is not None:
+            recipe = re.search(
+                rf"^{re.escape(make.group(1))}\s*:[^\n]*\n((?:\t[^\n]*\n?)*)", makefile, re.M
+            )
+            if recipe:
+                found.append((f"Makefile ({make.group(1)})", recipe.group(1)))
+    return found
+
+
+def _credential_secrets(values: Any) -> set[str]:
+    """The secrets a step or job's `env:`/`with:` passes under a credential's name."""
+    found: set[str] = set()
+    if isinstance(values, Mapping):
+        for key, value in values.items():
+            secrets = {s for s in strings(value) for s in SECRET.findall(s)} - {"GITHUB_TOKEN"}
+            if CREDENTIAL.search(str(key)) or (isinstance(value, str) and CREDENTIAL.search(value)):
+                found |= secrets
+    return found
+
+
+def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) -> Upload | None:
+    """The upload `step` makes, if it makes one."""
+    script = ""
+    if step.action == PUBLISH_ACTION:
+        tool = PUBLISH_ACTION
+        target = " ".join(strings(dict(step.inputs)))
+    else:
+        match = PUBLISH_COMMAND.search(step.run)
+        scripts = [] if match else scripts_called(project, step.run)
+        for path, text in scripts:
+            match = PUBLISH_COMMAND.search(text)
+            if match:
+                script = path
+                target = text
+                break
+        if not match:
+            return None
+        tool = re.sub(r"\s+", " ", match.group(1))
+        if not script:
+            target = step.run
+    target += " " + " ".join(strings(dict(step.env))) + " " + " ".join(strings(job.data.get("env")))
+    index: Index = "testpypi" if re.search(r"test\.pypi\.org|testpypi", target, re.I) else "pypi"
+    secrets = (
+        _credential_secrets(step.inputs)
+        | _credential_secrets(step.env)
+        | _credential_secrets(job.data.get("env"))
+        | _credential_secrets(_mapping(workflow.data).get("env"))
+        | {s for s in SECRET.findall(step.run) if s != "GITHUB_TOKEN"}
+    )
+    environment = job.environment
+    if environment is not None and "${{" in environment:
+        environment = None
+    return Upload(
+        workflow,
+        job,
+        step,
+        index,
+        tool,
+        tuple(sorted(secrets)),
+        environment,
+        script,
+        workflow.file,
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _local_callee(job: Job) -> str:
+    """The file name of the repository's own reusable workflow that `job` calls, or ""."""
+    called = job.calls
+    if called.startswith("./.github/workflows/"):
+        return called.removeprefix("./.github/workflows/").split("@")[0]
+    return ""
+
+
+def find_uploads(project: Project) -> list[Upload]:
+    """Every upload every workflow makes, in file, job and step order; an upload in a reusable
+    workflow is listed once for each job that calls it, under the caller's identity too."""
+    by_file = {w.file: w for w in project.workflows}
+    own: dict[str, list[Upload]] = {}
+    for workflow in project.workflows:
+        own[workflow.file] = [
+            upload
+            for job in workflow.jobs.values()
+            for step in job.steps
+            if (upload := _step_uploads(project, workflow, job, step))
+        ]
+    uploads: list[Upload] = []
+    for workflow in project.workflows:
+        uploads.extend(u for u in own[workflow.file] if not workflow.reusable)
+        for job in workflow.jobs.values():
+            callee = by_file.get(_local_callee(job))
+            if callee is None:
+                continue
+            passed = {s for s in job.secrets if not s.startswith("(")}
+            for upload in own[callee.file]:
+                secrets = tuple(sorted(set(upload.secrets) | passed)) if upload.secrets else ()
+                uploads.append(
+                    Upload(
+                        callee,
+                        upload.job,
+                        upload.step,
+                        upload.index,
+                        upload.tool,
+                        secrets,
+                        upload.environment,
+                        upload.script,
+                        workflow.file,
+                        job.id,
+                    )
+                )
+    if not uploads:  # reusable workflows that nobody here calls still publish when called
+        uploads = [u for w in project.workflows if w.reusable for u in own[w.file]]
+    return uploads
+
+
+def step_kind(project: Project, step: Step) -> str:
+    """What a step does, as far as releasing goes: one of "publish", "checkout", "setup",
+    "artifact", "build", "inspect", "cibuildwheel", "matrix", "twine check",
+    "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "tag", "rollback",
+    "ref check", "guard", "version", "test" and "other"."""
+    action, run = step.action.lower(), step.run
+    called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
+    text = f"{run}\n{called}"
+    if action == PUBLISH_ACTION or PUBLISH_COMMAND.search(text):
+        return "publish"
+    if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
+        return "rollback"
+    assets = " ".join(strings(dict(step.inputs)))
+    if action in RELEASE_ACTIONS or re.search(r"\bgh\s+release\s+(create|upload|edit)\b", text):
+        return "zipapp" if ZIPAPP.search(f"{assets} {text}") else "github release"
+    if ZIPAPP.search(text):
+        return "zipapp"
+    if TAG_COMMAND.search(text):
+        return "tag"
+    if "--print-build-identifiers" in text:
+        return "matrix"
+    if action == "pypa/cibuildwheel" or re.search(r"\bcibuildwheel\b", text):
+        return "cibuildwheel"
+    if action == "hynek/build-and-inspect-python-package":
+        return "inspect"
+    if action == "pyo3/maturin-action" or BUILD_COMMAND.search(text):
+        return "build"
+    if "check-wheel-contents" in text:
+        return "check-wheel-contents"
+    if re.search(r"\btwine\s+check\b", text):
+        return "twine check"
+    if action.startswith(("actions/attest", "sigstore/")):
+        return "attest"
+    if SHA256.search(text):
+        return "sha256"
+    if action in ("actions/upload-artifact", "actions/download-artifact"):
+        return "artifact"
+    if action == "actions/checkout":
+        return "checkout"
+    if action in SETUP_ACTIONS or SETUP_ACTION.search(action):
+        return "setup"
+    if TEST_COMMAND.search(text) or action.startswith("codecov/"):
+        return "test"
+    if run and "inputs." in run and re.search(r"version", run, re.I) and not REF_CHECK.search(run):
+        return "version"
+    if REF_CHECK.search(text) or GUARD.search(text):
+        return "ref check"
+    if re.match(r"^\s*(python3?\s+-m\s+)?(pip|pipx|uv\s+pip|poetry|pdm)\s+install\b", run):
+        return "setup"
+    return "other"
+
+
+#: What a job does, from its steps' kinds, in this order of precedence.
+JOB_KINDS = (
+    "publish",
+    "rollback",
+    "zipapp",
+    "github release",
+    "tag",
+    "cibuildwheel",
+    "matrix",
+    "inspect",
+    "build",
+    "test",
+)
+#: Jobs whose duty is releasing: the release workflow does them, or drops them on purpose.
+RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call"}
+
+
+def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
+    if job.calls:
+        return "call" if job.id in publishing_calls else "other"
+    if "failure()" in job.condition:
+        return "rollback"
+    kinds = {step_kind(project, step) for step in job.steps}
+    for kind in JOB_KINDS:
+        if kind in kinds:
+            return kind
+    if kinds & {"ref check", "version", "sha256", "attest", "twine check"}:
+        return "guard"
+    return "other"
+
+
+def tag_rule(filter: str) -> str | None:
+    """A GitHub tag rule for a workflow's tag filter: `v*` stays, `[0-9]+.[0-9]+.[0-9]+`
+    becomes `[0-9]*`; None where none can be made."""
+    if TAG_RULE.match(filter) and "**" not in filter:
+        return filter
+    prefix = re.split(r"[][*?+!]", filter, maxsplit=1)[0]
+    rule = prefix + ("[0-9]*" if filter[len(prefix) :].startswith("[0-9]") else "*")
+    return rule if TAG_RULE.match(rule) and "**" not in rule else None
+
+
+def tag_style(tags: list[str]) -> str | None:
+    """The tag rule most of the project's tags share (more than half), or None."""
+    counts = {
+        "v*": sum(1 for t in tags if re.match(r"v[0-9]", t)),
+        "[0-9]*": sum(1 for t in tags if re.match(r"[0-9]", t)),
+    }
+    style, count = max(counts.items(), key=lambda item: item[1])
+    return style if tags and count * 2 > len(tags) else None
+
+
+def _is_ci(workflow: Workflow) -> bool:
+    """Whether a workflow runs on changes of the code (pull requests, pushes to branches)."""
+    triggers = workflow.triggers
+    push = _mapping(triggers.get("push"))
+    return bool(
+        {"pull_request", "pull_request_target", "merge_group", "schedule"} & set(triggers)
+        or ("push" in triggers and (push.get("branches") or not push.get("tags")))
+    )
+
+
+def _tag_filters(workflow: Workflow) -> list[str]:
+    tags = _mapping(workflow.triggers.get("push")).get("tags")
+    tags = [tags] if isinstance(tags, str) else tags or []
+    return [str(t) for t in tags if not str(t).startswith("!")]
+
+
+def _trigger(workflow: Workflow, jobs: list[Job]) -> str:
+    triggers = workflow.triggers
+    if "release" in triggers:
+        return "release"
+    if _tag_filters(workflow) or (
+        "push" in triggers and any("refs/tags" in job.condition for job in jobs)
+    ):
+        return "tag"
+    if "workflow_dispatch" in triggers:
+        return "workflow_dispatch"
+    return "release"
+
+
+def _pypi_name(project: Project, given: Mapping[str, Any]) -> str:
+    if isinstance(given.get("pypi_name"), str):
+        return given["pypi_name"]
+    text = project.text("pyproject.toml")
+    try:
+        name = tomllib.loads(text or "").get("project", {}).get("name")
+    except tomllib.TOMLDecodeError:
+        name = None
+    return name if isinstance(name, str) else "<name>"
+
+
+# Why what the release workflow does not do is dropped, said once.
+WHY_TAG = (
+    "releases now start from a tag: push the tag, and the release workflow builds and "
+    "publishes what it points to"
+)
+WHY_ROLLBACK = (
+    "the release workflow publishes only after every check has passed, and makes the GitHub "
+    "release only after PyPI has accepted the files, so there is nothing to roll back (and an "
+    "upload to PyPI cannot be undone)"
+)
+WHY_ZIPAPP = (
+    "the release workflow attaches only the distributions, SHA256SUMS and the attestation "
+    "bundles to the GitHub release; with immutable releases, other files must be attached "
+    "before the release is published: build the zipapp in a job of its own before the "
+    "github-release job, or attach it to the draft by hand"
+)
+WHY_MATRIX = (
+    "one job per wheel identifier is not carried over: the release workflow's wheels job runs "
+    "cibuildwheel once per operating system, and it builds every identifier that "
+    "[tool.cibuildwheel] selects"
+)
+WHY_TESTS = (
+    "the release workflow does not run the tests: the project's CI tests every commit, and a "
+    "release is a tag of a tested commit"
+)
+WHY_VERSION = "the version is now the release tag's, pushed before the release"
+WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
+WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
+
+_JOB_NAMES = {
+    PUBLISH: "publish job",
+    PUBLISH_TESTPYPI: "publish-testpypi job",
+    BUILD: "build job",
+    SDIST: "sdist job",
+    WHEELS: "wheels job",
+    GITHUB_RELEASE: "github-release job",
+}
+
+
+def _done(job: str, how: str = "") -> tuple[Fate, str]:
+    return "done by the release workflow", _JOB_NAMES[job] + (f" ({how})" if how else "")
+
+
+@dataclass
+class _Context:
+    """What the outcomes are decided with."""
+
+    project: Project
+    answers: dict[str, Any]  # the final answers: proposed, then given
+    uploads: list[Upload]
+
+    @property
+    def cibuildwheel(self) -> bool:
+        return self.answers.get("build_tool") == "cibuildwheel"
+
+    @property
+    def github_release(self) -> bool:
+        return self.answers.get("github_release") in ("draft", "published")
+
+    def build(self, how: str = "") -> tuple[Fate, str]:
+        if self.cibuildwheel:
+            return "done by the release workflow", "sdist and wheels jobs" + (
+                f" ({how})" if how else ""
+            )
+        return _done(BUILD, how)
+
+    def publish(self, index: Index, how: str = "") -> tuple[Fate, str]:
+        if index == "testpypi":
+            return (
+                _done(PUBLISH_TESTPYPI, how)
+                if self.answers.get("testpypi")
+                else (
+                    "dropped",
+                    WHY_NO_TESTPYPI,
+                )
+            )
+        return _done(PUBLISH, how)
+
+    def release(self) -> tuple[Fate, str]:
+        if self.github_release:
+            return _done(GITHUB_RELEASE, f"a {self.answers['github_release']} GitHub release")
+        if self.answers.get("release_trigger") == "release":
+            return "dropped", (
+                "the published GitHub release now starts the release workflow, and with "
+                "immutable releases on, no file can be attached to it afterwards"
+            )
+        return "dropped", "github_release is none: answer draft or published to have one"
+
+
+def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
+    upload = next((u for u in context.uploads if _is_upload_job(u, workflow, job)), None)
+    guard = "; its repository guard too: forks never run it" if GUARD.search(job.condition) else ""
+    if kind == "publish" and upload:
+        how = f"its upload in {upload.script}" if upload.script else ""
+        fate, detail = context.publish(upload.index, how)
+        return fate, detail + (guard if fate != "dropped" else "")
+    if kind == "call" and upload:
+        fate, detail = context.publish(upload.index, f"it called {upload.workflow.file}")
+        return fate, detail + (guard if fate != "dropped" else "")
+    if kind in ("build", "inspect"):
+        return context.build()
+    if kind == "cibuildwheel":
+        return _done(WHEELS)
+    if kind == "guard":
+        return _done(BUILD, "its checks that the run is on a release tag of this version")
+    if kind == "github release":
+        return context.release()
+    return "dropped", {
+        "matrix": WHY_MATRIX,
+        "zipapp": WHY_ZIPAPP,
+        "tag": WHY_TAG,
+        "rollback": WHY_ROLLBACK,
+        "test": WHY_TESTS,
+    }.get(kind, WHY_OTHER)
+
+
+def _is_upload_job(upload: Upload, workflow: Workflow, job: Job) -> bool:
+    if upload.caller:
+        return upload.identity == workflow.file and upload.caller == job.id
+    return upload.workflow.file == workflow.file and upload.job.id == job.id
+
+
+def _step_outcome(
+    context: _Context,
+    workflow: Workflow,
+    job: Job,
+    step: Step,
+    job_fate: tuple[Fate, str],
+) -> tuple[Fate, str]:
+    fate, detail = job_fate
+    if fate in ("dropped", "kept in place"):
+        return fate, detail
+    kind = step_kind(context.project, step)
+    if kind == "publish":
+        upload = next(
+            (u for u in context.uploads if u.step == step and u.workflow is workflow), None
+        )
+        how = f"its upload in {upload.script}" if upload and upload.script else ""
+        return context.publish(upload.index if upload else "pypi", how)
+    if kind in ("checkout", "setup", "artifact"):
+        return job_fate if fate == "done by the release workflow" else _done(BUILD)
+    if kind == "build":
+        return context.build()
+    if kind == "inspect":
+        return "carried over", "build job: check-wheel-contents and twine check --strict"
+    if kind == "cibuildwheel":
+        settings = _cibw_settings(workflow, job, step)
+        if settings:
+            return _done(WHEELS, f"its {', '.join(settings)}: move to [tool.cibuildwheel]")
+        return _done(WHEELS, "reads [tool.cibuildwheel]")
+    if kind == "twine check":
+        return _done(BUILD, "twine check --strict")
+    if kind == "check-wheel-contents":
+        return "carried over", "build job: check-wheel-contents"
+    if kind == "attest":
+        return _done(PUBLISH, "GitHub and PEP 740 attestations")
+    if kind == "sha256":
+        if context.github_release:
+            return _done(GITHUB_RELEASE, "SHA256SUMS")
+        return "dropped", "PyPI shows each file's SHA-256, and the attestations bind the files"
+    if kind == "github release":
+        return context.release()
+    if kind == "ref check":
+        return _done(BUILD, "its release guard: a run on anything but a release tag builds only")
+    return "dropped", {
+        "matrix": WHY_MATRIX,
+        "zipapp": WHY_ZIPAPP,
+        "tag": WHY_TAG,
+        "rollback": WHY_ROLLBACK,
+        "version": WHY_VERSION,
+        "test": WHY_TESTS,
+    }.get(kind, WHY_OTHER)
+
+
+def _cibw_settings(workflow: Workflow, job: Job, step: Step) -> list[str]:
+    """The cibuildwheel settings a workflow sets in `env:`/`with:` rather than pyproject."""
+    found: list[str] = []
+    for values in (_mapping(workflow.data).get("env"), job.data.get("env"), step.env):
+        for key in _mapping(values):
+            if str(key).startswith("CIBW_") and str(key) not in found:
+                found.append(str(key))
+    return found
+
+
+def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
+    """What adoption does with `project`. `given` holds the answers the user gave (`-d`): they
+    win over the proposals, and the outcomes and steps left are written for them."""
+    given = dict(given or {})
+    result = Plan()
+    uploads = find_uploads(project)
+    by_file = {w.file: w for w in project.workflows}
+    files = list(by_file)
+
+    # Which workflows publish: the files with uploads, and the files that call them.
+    publishing: list[str] = []
+    for upload in uploads:
+        for file in (upload.identity, upload.workflow.file):
+            if file not in publishing:
+                publishing.append(file)
+    publishing.sort(key=files.index)
+    calls = {(u.identity, u.caller) for u in uploads if u.caller}
+    kinds = {
+        file: {
+            id: job_kind(project, job, {c for f, c in calls if f == file})
+            for id, job in by_file[file].jobs.items()
+        }
+        for file in publishing
+    }
+    owner = _template_owner(project)
+    kept = {
+        file
+        for file in publishing
+        if "other" in kinds[file].values()
+        or ("test" in kinds[file].values() and _is_ci(by_file[file]))
+    }
+
+    answers: dict[str, Any] = {}
+    if uploads:
+        primary = min(
+            uploads,
+            key=lambda u: (
+                u.index != "pypi",
+                not u.trusted,
+                u.identity in kept or u.identity in owner,
+                files.index(u.identity),
+            ),
+        )
+        identity = by_file[primary.identity]
+        free = [
+            name
+            for name in ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
+            if name not in files
+        ]
+        answers["release_workflow"] = (
+            identity.file
+            if identity.file not in kept and identity.file not in owner and not identity.reusable
+            else free[0]
+        )
+        jobs = [u.job for u in uploads if u.identity == identity.file and not u.caller] + [
+            identity.jobs[u.caller] for u in uploads if u.identity == identity.file and u.caller
+        ]
+        answers["release_trigger"] = _trigger(identity, jobs)
+        pypi = [u for u in uploads if u.index == "pypi"]
+        testpypi = [u for u in uploads if u.index == "testpypi"]
+        pypi_environment = next((u.environment for u in pypi if u.environment), None)
+        if pypi_environment and ENVIRONMENT_NAME.match(pypi_environment):
+            answers["pypi_environment"] = pypi_environment
+        answers["testpypi"] = bool(pypi and testpypi)
+        test_environment = next((u.environment for u in testpypi if u.environment), None)
+        if (
+            answers["testpypi"]
+            and test_environment
+            and ENVIRONMENT_NAME.match(test_environment)
+            and test_environment.lower() != str(answers.get("pypi_environment", "pypi")).lower()
+        ):
+            answers["testpypi_environment"] = test_environment
+        rules = [r for f in _tag_filters(identity) if (r := tag_rule(f))]
+        if rules:
+            answers["tag_pattern"] = rules[0]
+    if "tag_pattern" not in answers and (style := tag_style(project.tags)):
+        answers["tag_pattern"] = style
+
+    steps = [
+        (by_file[file], job, step)
+        for file in publishing
+        for job in by_file[file].jobs.values()
+        for step in job.steps
+    ]
+    step_kinds = [step_kind(project, step) for _, _, step in steps]
+    if project.compiled or project.cibuildwheel or "cibuildwheel" in step_kinds:
+        answers["build_tool"] = "cibuildwheel"
+    elif any(re.search(r"\buvx?\s+build\b", s.run) for _, _, s in steps):
+        answers["build_tool"] = "uv"
+    if {"inspect", "check-wheel-contents"} & set(step_kinds):
+        answers["check_wheel_contents"] = True
+    releases = [s for (_, _, s), k in zip(steps, step_kinds, strict=True) if k == "github release"]
+    if releases and answers.get("release_trigger") != "release":
+        draft = any(
+            "--draft" in s.run or str(s.inputs.get("draft", "")).lower() == "true" for s in releases
+        )
+        answers["github_release"] = "draft" if draft else "published"
+
+    final = {**answers, **given}
+    release_workflow = str(final.get("release_workflow", "release.yml"))
+    gone = [f for f in publishing if f not in kept]  # replaced or deleted
+    zizmor = [
+        w.file for w in project.workflows if w.file not in gone and re.search(r"\bzizmor\b", w.text)
+    ]
+    answers["zizmor"] = (
+        "own" if zizmor else ("release" if set(files) - set(gone) - {release_workflow} else "all")
+    )
+    final = {**answers, **given}
+    result.answers = answers
+
+    # What becomes of each job and step.
+    context = _Context(project, final, uploads)
+    removed: dict[str, list[str]] = {}
+    for file in kept:
+        workflow = by_file[file]
+        out = [id for id, kind in kinds[file].items() if kind in ("publish", "call")]
+        grew = True
+        while grew:
+            grew = False
+            for id, job in workflow.jobs.items():
+                if (
+                    id not in out
+                    and kinds[file][id] in ("github release", "tag", "rollback", "zipapp")
+                    and set(job.needs) & set(out)
+                ):
+                    out.append(id)
+                    grew = True
+        removed[file] = [id for id in workflow.jobs if id in out]
+    for file in publishing:
+        workflow = by_file[file]
+        for id, job in workflow.jobs.items():
+            if file in kept and id not in removed[file]:
+                job_fate: tuple[Fate, str] = ("kept in place", str(workflow.path))
+            else:
+                job_fate = _job_outcome(context, workflow, job, kinds[file][id])
+            result.outcomes.append(Outcome(file, id, None, *job_fate))
+            for step in job.steps:
+                fate = _step_outcome(context, workflow, job, step, job_fate)
+                result.outcomes.append(Outcome(file, id, step.name, *fate))
+
+    # The edits of the project's files.
+    only = f"only {release_workflow} publishes"
+    for file in publishing:
+        path = str(by_file[file].path)
+        if file in kept:
+            result.edits.append(edits.RemoveJobs(path, tuple(removed[file]), only))
+        elif file != release_workflow:
+            callers = sorted({u.identity for u in uploads if u.workflow.file == file})
+            why = (
+                f"the reusable workflow that {', '.join(callers)} called to publish; {only}"
+                if by_file[file].reusable
+                else f"every duty it had, {release_workflow} now does or drops on purpose"
+            )
+            result.edits.append(edits.DeleteWorkflow(path, why))
+    new_files = (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
+    for file in zizmor:
+        widen = edits.WidenPaths(str(by_file[file].path), new_files)
+        if widen.missing(by_file[file].data):
+            result.edits.append(widen)
+
+    result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
+    return result
+
+
+def _template_owner(project: Project) -> dict[str, str]:
+    """Workflow file -> the other Copier template that writes it."""
+    owned: dict[str, str] = {}
+    for answers in project.templates.values():
+        source = str(answers.get("_src_path", ""))
+        for template, names in TEMPLATE_FILES.items():
+            if template in source:
+                owned.update(dict.fromkeys(names, template))
+    return owned
+
+
+def _dispatch_inputs(workflow: Workflow) -> dict[str, Any]:
+    dispatch = _mapping(workflow.triggers.get("workflow_dispatch"))
+    return dict(_mapping(dispatch.get("inputs")))
+
+
+def _notes(
+    project: Project,
+    context: _Context,
+    uploads: list[Upload],
+    publishing: list[str],
+    by_file: dict[str, Workflow],
+    owner: dict[str, str],
+    kept: set[str],
+) -> list[str]:
+    notes: list[str] = []
+    final = context.answers
+    release_workflow = final.get("release_workflow", "release.yml")
+    example = "v1.2.3" if str(final.get("tag_pattern", "v*")).startswith("v") else "1.2.3"
+    for file, template in owner.items():
+        if file in publishing:
+            notes.append(
+                f"{template} writes {file}, so the release workflow is a file of its own, "
+                f"{release_workflow}, and {file} is deleted: that template's updates then "
+                "leave it deleted, and never conflict with the release workflow."
+            )
+    for file in publishing:
+        workflow = by_file[file]
+        inputs = _dispatch_inputs(workflow)
+        if (
+            "workflow_dispatch" not in workflow.triggers
+            or final.get("release_trigger") != "workflow_dispatch"
+        ):
+            continue
+        versions = [name for name in inputs if "version" in name.lower()]
+        refs = [name for name in inputs if re.search(r"ref|tag|branch", name, re.I)]
+        if versions:
+            notes.append(
+                f"{file} took the version to release as an input ({', '.join(versions)}) and "
+                f"tagged after uploading; now the tag comes first: push it (git tag {example} "
+                f"&& git push origin {example}), then run {release_workflow} on that tag "
+                '("Use workflow from": the tag). A run from a branch now builds and checks '
+                "only, and publishes nothing."
+            )
+        elif refs:
+            notes.append(
+                f"{file} took the ref to release as an input ({', '.join(refs)}); now you run "
+                f'{release_workflow} on the release tag itself ("Use workflow from": the '
+                "tag), and its release guard checks it. A run from a branch now builds and "
+                "checks only, and publishes nothing."
+            )
+        else:
+            notes.append(
+                f"A run of {release_workflow} from a branch now builds and checks only, and "
+                "publishes nothing: run it on a release tag to publish."
+            )
+    for upload in uploads:
+        workflow = by_file[upload.identity]
+        if (
+            upload.index == "testpypi"
+            and _is_ci(workflow)
+            and "refs/tags" not in upload.job.condition
+            and "release" not in upload.job.condition
+        ):
+            notes.append(
+                f"{upload.identity} uploaded to TestPyPI on pushes to a branch (job "
+                f"{upload.caller or upload.job.id}); now a push uploads nothing. "
+                + (
+                    "The release workflow stages each release on TestPyPI instead, just "
+                    "before PyPI."
+                    if final.get("testpypi")
+                    else "The release workflow does not publish to TestPyPI (testpypi is off)."
+                )
+            )
+    settings: dict[str, str] = {}
+    for file in publishing:
+        workflow = by_file[file]
+        for job in workflow.jobs.values():
+            for step in job.steps:
+                if step_kind(project, step) != "cibuildwheel":
+                    continue
+                for values in (_mapping(workflow.data).get("env"), job.data.get("env"), step.env):
+                    for key, value in _mapping(values).items():
+                        if str(key).startswith("CIBW_"):
+                            settings.setdefault(str(key), str(value))
+    if settings and final.get("build_tool") == "cibuildwheel":
+        lines = "; ".join(
+            f"{key}={value!r} -> {_cibw_toml(key)}" for key, value in settings.items()
+        )
+        notes.append(
+            "The release workflow's wheels job reads cibuildwheel's settings from "
+            f"[tool.cibuildwheel] in pyproject.toml, not the old workflow's env: move them "
+            f"there: {lines}."
+        )
+    if project.compiled and final.get("build_tool") == "cibuildwheel":
+        backend = project.build_backend or "setuptools with extensions"
+        notes.append(
+            f"{backend} builds compiled wheels: the release workflow builds them with "
+            "cibuildwheel on Linux, macOS and Windows"
+            + (", and reads your [tool.cibuildwheel] as it is." if project.cibuildwheel else ".")
+        )
+    for workflow in project.workflows:
+        for job in workflow.jobs.values():
+            if (
+                job.calls
+                and not _local_callee(job)
+                and re.search(r"pypi|publish|release|deploy", job.calls, re.I)
+            ):
+                notes.append(
+                    f"{workflow.file} (job {job.id}) calls {job.calls}, which adoption cannot "
+                    f"read: check that it does not publish, so that only {release_workflow} does."
+                )
+    return notes
+
+
+def _cibw_toml(key: str) -> str:
+    name = key.removeprefix("CIBW_").lower()
+    for platform in ("linux", "macos", "windows", "pyodide", "ios"):
+        if name.endswith("_" + platform):
+            option = name.removesuffix("_" + platform).replace("_", "-")
+            return f"[tool.cibuildwheel.{platform}] {option}"
+    return f"[tool.cibuildwheel] {name.replace('_', '-')}"
+
+
+def _steps_left(
+    project: Project,
+    given: Mapping[str, Any],
+    final: Mapping[str, Any],
+    uploads: list[Upload],
+    publishing: list[str],
+    kept: set[str],
+    removed: dict[str, list[str]],
+) -> list[str]:
+    name = _pypi_name(project, given)
+    repository = final.get("github_repository")
+    where = f"repository {repository}" if repository else "this repository"
+    release_workflow = str(final.get("release_workflow", "release.yml"))
+    environment = str(final.get("pypi_environment", "pypi"))
+    testpypi = bool(final.get("testpypi"))
+    test_environment = str(final.get("testpypi_environment", "testpypi"))
+    new = {"pypi": environment} | ({"testpypi": test_environment} if testpypi else {})
+    hosts = {"pypi": ("PyPI", "pypi.org"), "testpypi": ("TestPyPI", "test.pypi.org")}
+    steps: list[str] = []
+    old = list(dict.fromkeys((u.index, u.identity, u.environment) for u in uploads if u.trusted))
+    for index in ("pypi", "testpypi"):
+        label, host = hosts[index]
+        olds = [(file, env) for i, file, env in old if i == index]
+        if index in new:
+            if (release_workflow, new[index]) in olds:
+                steps.append(
+                    f"{label}: nothing to change: the trusted publisher of {name} names "
+                    f"{release_workflow} and the environment {new[index]}, as before."
+                )
+            else:
+                steps.append(
+                    f"{label}: add a trusted publisher for {name}: {where}, workflow "
+                    f"{release_workflow}, environment {new[index]}, at "
+                    f"https://{host}/manage/project/{name}/settings/publishing/ (a project not "
+                    f"on {label} yet: https://{host}/manage/account/publishing/)."
+                )
+        for file, env in olds:
+            if index in new and (file, env) == (release_workflow, new[index]):
+                continue
+            named = f"environment {env}" if env else "no environment"
+            why = (
+                f"the release workflow no longer publishes to {label}"
+                if index not in new
+                else "it would let that workflow publish again"
+            )
+            steps.append(
+                f"{label}: then remove the trusted publisher for workflow {file} ({named}): {why}."
+            )
+    # Tokens, and the secrets that held them, unless something that stays still reads them.
+    tokens = list(dict.fromkeys(s for u in uploads for s in u.secrets if not s.startswith("(")))
+    staying: set[str] = set()
+    for workflow in project.workflows:
+        for id, job in workflow.jobs.items():
+            gone = workflow.file in publishing and (
+                workflow.file not in kept or id in removed.get(workflow.file, [])
+            )
+            if not gone:
+                staying.update(s for text in strings(job.data) for s in SECRET.findall(text))
+    delete = [s for s in tokens if s not in staying]
+    if delete:
+        steps.append(
+            f"PyPI: delete the API tokens that could upload {name} "
+            "(https://pypi.org/manage/account/token/), then the repository secrets that held "
+            f"them: {', '.join(delete)} (Settings > Secrets and variables > Actions)."
+        )
+    else:
+        steps.append(
+            f"PyPI: delete any API token that can upload {name}: trusted publishing needs none."
+        )
+    for secret in tokens:
+        if secret in staying:
+            steps.append(
+                f"GitHub: the secret {secret} stays, since a workflow that stays still reads it."
+            )
+    environments = " and ".join(new.values())
+    team = final.get("release_team") or "the release team"
+    tags = final.get("tag_pattern", "v*")
+    steps.append(
+        f"GitHub: the environment{'s' if len(new) > 1 else ''} {environments} with required "
+        f"reviewers ({team}) and one deployment tag rule, {tags}; rulesets for the release tags "
+        "and the default branch; allow-listed, SHA-pinned actions. As a repository "
+        "administrator, with the GitHub CLI: `hardened-release settings` shows the plan, "
+        "`hardened-release settings --apply` carries it out."
+    )
+    used = set(new.values())
+    for workflow in project.workflows:
+        for id, job in workflow.jobs.items():
+            gone = workflow.file in publishing and (
+                workflow.file not in kept or id in removed.get(workflow.file, [])
+            )
+            if not gone and job.environment:
+                used.add(job.environment)
+    for env in dict.fromkeys(u.environment for u in uploads if u.environment):
+        if env not in used and env.lower() not in {e.lower() for e in used}:
+            steps.append(
+                f"GitHub: the environment {env} is no longer used: delete it once no trusted "
+                "publisher names it."
+            )
+    return steps
