@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import functools
 import importlib.util
+import io
 import os
 import re
 import shlex
@@ -15,7 +17,7 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -272,19 +274,42 @@ def copy_with_cli(dst: Path, answers: dict[str, str]) -> subprocess.CompletedPro
     return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, ROOT, dst)
 
 
-def readme_adoption_command(template: Path | str, name: str, repository: str) -> list[str]:
-    """The README's adoption command as its reader types it: its placeholders <template>,
-    <name> and <owner>/<repo> filled in, every other word as written; the words after `copier`."""
+def readme_adoption_command(template: Path | str, name: str, repository: str) -> str:
+    """The README's adoption command line as its reader types it: its placeholders <template>,
+    <name> and <owner>/<repo> filled in, every other word as written."""
     readme = (ROOT / "README.md").read_text()
-    (line,) = [row for row in readme.splitlines() if row.startswith("copier copy --defaults")]
-    fill = {"<template>": str(template), "<name>": name, "<owner>/<repo>": repository}
-    words = []
-    for word in shlex.split(line):
-        for placeholder, value in fill.items():
-            word = word.replace(placeholder, value)
-        words.append(word)
-    assert words[0] == "copier" and not any("<" in word for word in words), words
+    (line,) = [row for row in readme.splitlines() if " adopt " in row and row.startswith("python3")]
+    fill = {"<template>": shlex.quote(str(template)), "<name>": name, "<owner>/<repo>": repository}
+    for placeholder, value in fill.items():
+        line = line.replace(placeholder, value)
+    assert "<" not in line, line
+    return line
+
+
+def readme_adopt_arguments(template: Path | str, name: str, repository: str) -> list[str]:
+    """The words the README's adoption command passes to `hardened-release`."""
+    line = readme_adoption_command(template, name, repository)
+    words = shlex.split(line.split("&&")[-1])
+    assert words[0].endswith("/hardened-release") and words[1] == "adopt", words
     return words[1:]
+
+
+def adopt(
+    project: Path,
+    template: Path | str,
+    *extra: str,
+    name: str = "sample-pkg",
+    repository: str = "octo-org/sample",
+) -> tuple[int, str, str]:
+    """The README's adoption command's `hardened-release` words (and `extra` ones before the
+    template), run in `project` in this process: its exit status, output and errors."""
+    from hardened_release import cli
+
+    arguments = readme_adopt_arguments(template, name, repository)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(project), redirect_stdout(out), redirect_stderr(err):
+        code = cli.main([*arguments[:-1], *extra, arguments[-1]])
+    return code, out.getvalue(), err.getvalue()
 
 
 def readme_update_command() -> list[str]:

@@ -1,6 +1,6 @@
-"""Every way a user names the destination renders, or stops before writing anything with what
-to type instead; and `copier copy` applies everything or nothing, with or without --overwrite,
-with or without a terminal."""
+"""Every way a user names the destination renders a new project; `copier copy` into a repository
+that already has workflows stops before writing, with one line naming `hardened-release adopt`,
+with or without a terminal; and a refused answer writes nothing."""
 
 from __future__ import annotations
 
@@ -17,8 +17,18 @@ from helpers import ROOT, copier_cli, project_repository, tree, words
 from variants import REQUIRED
 
 DATA = [arg for name, value in REQUIRED.items() for arg in ("-d", f"{name}={value}")]
-#: A project with a file that adoption reads, so that Copier must be able to read it.
+#: A project with a Dependabot config of its own, and no workflows yet.
 EXISTING = {".github/dependabot.yml": "version: 2\nupdates: []\n", "README.md": "# Project\n"}
+#: A workflow that publishes: adopting it is `hardened-release adopt`'s work.
+PUBLISHER = (
+    "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
+    "    steps:\n      - run: twine upload dist/*\n"
+)
+WITH_WORKFLOWS = {**EXISTING, ".github/workflows/release.yml": PUBLISHER}
+ADOPT_LINE = (
+    "This repository already has workflows or a Dependabot config: adopt the template with "
+    "`hardened-release adopt`"
+)
 
 
 def copy(destination: str, cwd: Path, *options: str) -> tuple[int, str]:
@@ -66,20 +76,40 @@ def test_a_new_project_renders_from_every_destination_form(form: str, workspace:
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_an_existing_project_renders_or_is_refused_cleanly(form: str, workspace: Path) -> None:
+def test_a_repository_with_workflows_is_sent_to_adopt(form: str, workspace: Path) -> None:
+    """Whichever way the destination is typed (through '..' or a link too), the copy stops
+    before writing, in one line, and never suggests --trust."""
     destination, cwd, lands = typed(form, workspace)
-    project_repository(lands, EXISTING)
+    project_repository(lands, WITH_WORKFLOWS)
     before = tree(lands)
     code, output = copy(destination, cwd)
+    assert code == 1, output
     assert "Traceback" not in output and "--trust" not in output, output
-    if form in ("parent", "through a link"):
-        # Copier reads the project's files only through their real path, without --trust.
-        assert code == 1, output
-        assert f"cd {lands.resolve()} and then copier copy ... ." in words(output)
-        assert tree(lands) == before, "nothing is written"
-    else:
-        assert code == 0, output
-        assert (lands / ".github" / "workflows" / "release.yml").is_file()
+    (line,) = [row for row in output.splitlines() if ADOPT_LINE in row]
+    assert line.endswith("Nothing was written.'"), line
+    assert tree(lands) == before
+
+
+def test_a_repository_without_workflows_gets_a_plain_copy(tmp_path: Path) -> None:
+    """The check is for workflows and a Dependabot config: a project with neither is a new
+    project to Copier, and its own code owners stay as they are."""
+    theirs = "* @octo-org/maintainers\n"
+    project = project_repository(tmp_path / "project", {".github/CODEOWNERS": theirs})
+    code, output = copy(".", project, "-d", "release_team=@octo-org/release")
+    assert code == 0, output
+    assert (project / ".github" / "workflows" / "release.yml").is_file()
+    assert (project / ".github" / "CODEOWNERS").read_text() == theirs
+
+
+@pytest.mark.parametrize("config", ["dependabot.yml", "dependabot.yaml"])
+def test_a_repository_with_a_dependabot_config_is_sent_to_adopt(
+    config: str, tmp_path: Path
+) -> None:
+    project = project_repository(tmp_path / "project", {f".github/{config}": "version: 2\n"})
+    before = tree(project)
+    code, output = copy(".", project)
+    assert code == 1 and ADOPT_LINE in words(output), output
+    assert tree(project) == before
 
 
 def in_terminal(command: list[str], cwd: Path) -> tuple[int, str]:
@@ -110,16 +140,10 @@ def in_terminal(command: list[str], cwd: Path) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("terminal", [False, True], ids=["no terminal", "terminal"])
-def test_defaults_without_overwrite_changes_nothing(terminal: bool, tmp_path: Path) -> None:
+def test_copy_without_overwrite_stops_before_writing(terminal: bool, tmp_path: Path) -> None:
     """Copier would ask before replacing a file, half-way through writing; the template stops
     it first, with or without a terminal."""
-    publisher = (
-        "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
-        "    steps:\n      - run: twine upload dist/*\n"
-    )
-    project = project_repository(
-        tmp_path / "project", {**EXISTING, ".github/workflows/release.yml": publisher}
-    )
+    project = project_repository(tmp_path / "project", WITH_WORKFLOWS)
     before = tree(project)
     if terminal:
         copier = str(Path(sys.executable).parent / "copier")
@@ -129,8 +153,7 @@ def test_defaults_without_overwrite_changes_nothing(terminal: bool, tmp_path: Pa
         code, output = result.returncode, result.stdout + result.stderr
     output = words(output)
     assert code == 1, output
-    assert "Adoption replaces .github/workflows/release.yml and .github/dependabot.yml" in output
-    assert "Add --overwrite" in output and "Traceback" not in output
+    assert ADOPT_LINE in output and "Traceback" not in output
     assert tree(project) == before
 
 

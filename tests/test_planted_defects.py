@@ -47,10 +47,11 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         ],
     ),
     "an adoption that replaces a workflow doing more than publishing": (
-        "includes/workflows.jinja",
-        '| reject("in", needed.jobs) | list | length == 0 %]',
-        "| list | length > 0 %]",
-        ["tests/test_real_world.py::test_a_workflow_that_also_tests_is_never_replaced"],
+        "src/hardened_release/publishers.py",
+        'if "other" in kinds[file].values()\n'
+        '        or ("test" in kinds[file].values() and _is_ci(by_file[file]))\n',
+        "if False\n",
+        ["tests/test_adoption.py::test_adoption_of_a_real_world_shape[ci-publishes]"],
     ),
     "a build tool installed without its hash": (
         "includes/steps.jinja",
@@ -60,8 +61,8 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
     ),
     "a lock Dependabot does not update": (
         "template/.github/dependabot.yml.jinja",
-        "[% if not has_tools.found %]",
-        "[% if false %]",
+        "  - package-ecosystem: pip\n    directory: /.github\n",
+        "  - package-ecosystem: pip\n    directory: /docs\n",
         ["tests/test_integrity.py::test_dependabot_updates_the_lock[default]"],
     ),
     "an attestation check that no longer names the tag and the runner": (
@@ -96,12 +97,18 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         ],
     ),
     "a Dependabot config rewritten when it already meets the bar": (
-        "copier.yml",
-        '"[% if not action_pins and dependabot_kept %].github/dependabot.yml[% endif %]"',
-        '""',
+        "src/hardened_release/edits.py",
+        "    if not changed:\n        return project_text\n",
+        "",
         [
             "tests/test_adoption.py::test_a_dependabot_config_that_meets_the_bar_is_kept_byte_for_byte"
         ],
+    ),
+    "an adoption that writes over a file of the project's": (
+        "src/hardened_release/adopt.py",
+        "        if not target.exists():\n",
+        "        if True:\n",
+        ["tests/test_adoption.py::test_refuses_to_overwrite_a_file_of_the_project"],
     ),
 }
 

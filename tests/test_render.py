@@ -18,9 +18,8 @@ QUESTIONS = {name: spec for name, spec in COPIER_YML.items() if not name.startsw
 def test_the_template_asks_for_no_trust() -> None:
     for key in ("_tasks", "_migrations", "_jinja_extensions"):
         assert key not in COPIER_YML, f"{key} would need --trust"
-    # External data is read from the project's own files, never from outside it.
-    for path in COPIER_YML["_external_data"].values():
-        assert not path.startswith(("/", "~")) and ".." not in path, path
+    # It reads nothing of the project's files: `hardened-release adopt` does, and answers.
+    assert "_external_data" not in COPIER_YML
     assert COPIER_YML["_subdirectory"] == "template"
     assert COPIER_YML["_answers_file"] == ".copier-answers.hardened-release.yml"
 
@@ -146,8 +145,6 @@ def test_message_after_copy_lists_the_manual_steps(tmp_path: Path) -> None:
         "one deployment tag rule, v*;",
     ):
         assert expected in message, expected
-    # A new project had nothing to keep, so the message reports nothing of the kind.
-    assert "What you had" not in message
 
 
 @pytest.mark.parametrize("answers", [{"release_trigger": "tag", "tag_pattern": "v*.*"}])
@@ -157,3 +154,15 @@ def test_tag_trigger_watches_the_tag_pattern(tmp_path: Path, answers: dict[str, 
     )
     assert workflow["on"]["push"] == {"tags": ["v*.*"]}
     assert "release" not in workflow["on"]
+
+
+def test_the_files_a_project_owns_are_never_rendered(tmp_path: Path) -> None:
+    """project_files (recorded by `hardened-release adopt`) leaves those files to the project,
+    so that `copier update` never renders into them; the rest renders as ever."""
+    owned = [".github/dependabot.yml", ".github/CODEOWNERS", ".github/workflows/zizmor.yml"]
+    answers = {**REQUIRED, "release_team": "@octo/release-team", "project_files": owned}
+    project = render(tmp_path / "project", answers)
+    for path in owned:
+        assert not (project / path).exists(), path
+    assert (project / ".github/workflows/release.yml").is_file()
+    assert load_yaml(project / ".copier-answers.hardened-release.yml")["project_files"] == owned

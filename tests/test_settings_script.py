@@ -27,10 +27,12 @@ from fake_gh import FakeGitHub, github_state, refuse
 from github_rest import validate_request, validate_response
 from helpers import (
     ROOT,
+    adopt,
     load_yaml,
     project_repository,
     release_workflow,
     render,
+    snapshot,
     without_starter_step,
     words,
 )
@@ -575,8 +577,10 @@ def test_after_adoption_apply_breaks_no_workflow_of_the_project(
     layout: str, tmp_path: Path
 ) -> None:
     project = LAYOUTS[layout].make(tmp_path / "project")
-    answers = {"pypi_name": "sample-pkg", "github_repository": "octo/sample"}
-    render(project, {**answers, "release_team": "@octo/release-team"}, overwrite=True)
+    code, _, err = adopt(
+        project, snapshot(), "-d", "release_team=@octo/release-team", repository="octo/sample"
+    )
+    assert code == 0, err
     github = FakeGitHub(tmp_path / "gh", github_state("octo/sample", ["@octo/release-team"]))
     result = run(project / SCRIPT, "--apply", env=github.environment())
     assert result.returncode == 0, result.stdout + result.stderr

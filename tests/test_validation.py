@@ -87,6 +87,15 @@ BAD: dict[str, list[object]] = {
         ".md",
         *INJECTIONS,
     ],
+    "project_files": [
+        ".github/dependabot.yml",
+        [".github/../x"],
+        ["/etc/passwd"],
+        [".github//x"],
+        [7],
+        {".github/CODEOWNERS": True},
+        ["a\nb"],
+    ],
     "action_pins": [
         "actions/checkout",
         ["actions/checkout"],
@@ -113,6 +122,7 @@ GOOD: dict[str, list[object]] = {
     ],
     "dependabot_cooldown_days": [0, 1, 90],
     "action_pins": [{"actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"}],
+    "project_files": [[".github/dependabot.yml", ".github/CODEOWNERS"], []],
 }
 
 

@@ -19,10 +19,17 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="hardened-release", description=__doc__.split(":")[0])
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
+    # Only the chosen command's module is imported (each has imports of its own to pay for);
+    # every one, for the overall help or an unknown command.
+    chosen = argv[:1] if argv[:1] and argv[0] in COMMANDS else list(COMMANDS)
     for command, (module_name, summary) in COMMANDS.items():
+        if command not in chosen:
+            subcommands.add_parser(command, help=summary)
+            continue
         module = importlib.import_module(module_name)
         sub = subcommands.add_parser(command, help=summary, description=module.__doc__)
         module.add_arguments(sub)
