@@ -11,6 +11,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
+import yaml
+
 from hardened_release import workflows
 from hardened_release.project import Project
 
@@ -19,9 +21,23 @@ REPOS = Path(__file__).parent / "fixtures" / "repos"
 #: Each shape's git tags (a folder of files cannot hold them).
 TAGS: dict[str, list[str]] = {
     "trusted-publisher": ["v1.0.0", "v1.1.0"],
+    "github-release-beside": ["v0.1.0", "v0.2.0"],
+    "dispatch-version": ["2.3.0", "2.3.1", "v1.0"],
+    "token-script": ["0.9.0"],
+    "ci-publishes": ["v3.0.0"],
+    "release-yaml-zipapp": ["v1.3.0"],
+    "draft-sha256": ["saltmarsh-v1.0.0"],
+    "cibuildwheel-matrix": ["v0.4.0"],
+    "dispatch-ref": ["v4.1.0"],
+    "meson-compiled": ["v1.0.0"],
+    "reusable-publisher": ["v0.2.0"],
+    "staged-testpypi": ["23.1.0", "24.1.0"],
+    "cookie-cd": ["v0.1.0"],
+    "remote-reusable": ["v2.0"],
 }
 
-COMPILED = ("mesonpy", "scikit_build_core.build", "maturin")
+#: Build backends, and build requirements, that mean compiled extensions.
+COMPILED = ("mesonpy", "scikit_build_core.build", "maturin", "extension-helpers", "Cython")
 
 
 def shapes() -> list[str]:
@@ -35,13 +51,19 @@ def project(shape: str, root: Path | None = None) -> Project:
         (root / "pyproject.toml").read_text() if (root / "pyproject.toml").exists() else ""
     )
     backend = pyproject.get("build-system", {}).get("build-backend")
+    requires = " ".join(pyproject.get("build-system", {}).get("requires", []))
+    templates = {
+        path.name: yaml.safe_load(path.read_text()) for path in root.glob(".copier-answers*.y*ml")
+    }
     return Project(
         root=root,
         workflows=workflows.read_all(root),
         tags=TAGS.get(shape, []),
         build_backend=backend,
-        compiled=backend in COMPILED,
+        compiled=backend in COMPILED or any(name in requires for name in COMPILED),
         cibuildwheel="cibuildwheel" in pyproject.get("tool", {}),
+        templates=templates,
+        dependabot=next((p.relative_to(root) for p in root.glob(".github/dependabot.y*ml")), None),
     )
 
 

@@ -84,12 +84,16 @@ RELEASE_ACTIONS = (
     "actions/upload-release-asset",
     "svenstaro/upload-release-action",
 )
-ZIPAPP = re.compile(r"\bzipapp\b|\bshiv\b|\.pyz\b|\bpex\b")
+ZIPAPP = re.compile(r"[\w./-]*\.pyz\b|\bzipapp\b|\bshiv\b|\bpex\b")
 SHA256 = re.compile(r"\bsha256sum\b|\bshasum\s+-a\s*256\b|SHA256SUMS", re.IGNORECASE)
 REF_CHECK = re.compile(
     r"refs/tags|git\s+describe[^\n]*--exact-match|--points-at|git\s+rev-parse[^\n]*\^\{|tag\s+-l"
 )
 GUARD = re.compile(r"github\.repository_owner|github\.repository\s*==")
+INSTALL = re.compile(
+    r"^\s*(sudo\s+)?(python3?\s+-m\s+)?(pip3?|pipx|uv\s+pip|uv\s+tool|poetry|pdm|apt-get|apt|brew)"
+    r"\s+install\b"
+)
 SETUP_ACTIONS = ("actions/setup-python", "astral-sh/setup-uv", "snok/install-poetry")
 SETUP_ACTION = re.compile(r"^[^/]+/setup-[\w.-]+$|/install-[\w-]+$")
 CREDENTIAL = re.compile(r"PASSWORD|TOKEN|AUTH|API_KEY", re.IGNORECASE)
@@ -220,6 +224,16 @@ def _local_callee(job: Job) -> str:
     return ""
 
 
+def _remote_publisher(job: Job) -> bool:
+    """Whether a call of another repository's reusable workflow publishes, as far as its name
+    and the secrets passed to it say."""
+    secrets = job.data.get("secrets")
+    names = " ".join(str(k) for k in _mapping(secrets)) + " " + " ".join(job.secrets)
+    return bool(re.search(r"pypi|publish", job.calls.split("@")[0], re.I)) or bool(
+        re.search(r"pypi", names, re.I)
+    )
+
+
 def find_uploads(project: Project) -> list[Upload]:
     """Every upload every workflow makes, in file, job and step order; an upload in a reusable
     workflow is listed once for each job that calls it, under the caller's identity too."""
@@ -236,6 +250,24 @@ def find_uploads(project: Project) -> list[Upload]:
     for workflow in project.workflows:
         uploads.extend(u for u in own[workflow.file] if not workflow.reusable)
         for job in workflow.jobs.values():
+            if job.calls and not _local_callee(job) and _remote_publisher(job):
+                passed = tuple(s for s in job.secrets if not s.startswith("("))
+                target = " ".join(strings(job.data.get("with")))
+                index: Index = "testpypi" if re.search(r"test\.?pypi", target, re.I) else "pypi"
+                uploads.append(
+                    Upload(
+                        workflow,
+                        job,
+                        None,
+                        index,
+                        job.calls,
+                        passed,
+                        None,
+                        "",
+                        workflow.file,
+                        job.id,
+                    )
+                )
             callee = by_file.get(_local_callee(job))
             if callee is None:
                 continue
@@ -263,19 +295,26 @@ def find_uploads(project: Project) -> list[Upload]:
 
 def step_kind(project: Project, step: Step) -> str:
     """What a step does, as far as releasing goes: one of "publish", "checkout", "setup",
-    "artifact", "build", "inspect", "cibuildwheel", "matrix", "twine check",
-    "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "tag", "rollback",
-    "ref check", "guard", "version", "test" and "other"."""
+    "artifact", "build", "date", "inspect", "cibuildwheel", "matrix", "twine check",
+    "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "notes", "tag",
+    "rollback", "ref check", "version", "test" and "other"."""
     action, run = step.action.lower(), step.run
     called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
     text = f"{run}\n{called}"
+    lines = [line for line in run.strip().splitlines() if line.strip()]
     if action == PUBLISH_ACTION or PUBLISH_COMMAND.search(text):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
-    assets = " ".join(strings(dict(step.inputs)))
     if action in RELEASE_ACTIONS or re.search(r"\bgh\s+release\s+(create|upload|edit)\b", text):
-        return "zipapp" if ZIPAPP.search(f"{assets} {text}") else "github release"
+        creates = action != "actions/upload-release-asset" and not re.search(
+            r"\bgh\s+release\s+upload\b", text
+        )
+        if not creates and ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {text}"):
+            return "zipapp"
+        return "github release"
+    if len(lines) == 1 and INSTALL.match(run):
+        return "setup"
     if ZIPAPP.search(text):
         return "zipapp"
     if TAG_COMMAND.search(text):
@@ -296,19 +335,23 @@ def step_kind(project: Project, step: Step) -> str:
         return "attest"
     if SHA256.search(text):
         return "sha256"
+    if "SOURCE_DATE_EPOCH" in text:
+        return "date"
     if action in ("actions/upload-artifact", "actions/download-artifact"):
-        return "artifact"
+        return "zipapp" if ZIPAPP.search(" ".join(strings(dict(step.inputs)))) else "artifact"
     if action == "actions/checkout":
         return "checkout"
     if action in SETUP_ACTIONS or SETUP_ACTION.search(action):
         return "setup"
+    if re.search(r"release[-_ ]notes|changelog", f"{step.name} {text}", re.I):
+        return "notes"
     if TEST_COMMAND.search(text) or action.startswith("codecov/"):
         return "test"
     if run and "inputs." in run and re.search(r"version", run, re.I) and not REF_CHECK.search(run):
         return "version"
     if REF_CHECK.search(text) or GUARD.search(text):
         return "ref check"
-    if re.match(r"^\s*(python3?\s+-m\s+)?(pip|pipx|uv\s+pip|poetry|pdm)\s+install\b", run):
+    if lines and all(INSTALL.match(line) for line in lines):
         return "setup"
     return "other"
 
@@ -317,29 +360,31 @@ def step_kind(project: Project, step: Step) -> str:
 JOB_KINDS = (
     "publish",
     "rollback",
-    "zipapp",
-    "github release",
-    "tag",
-    "cibuildwheel",
     "matrix",
+    "cibuildwheel",
     "inspect",
     "build",
+    "github release",
+    "zipapp",
+    "tag",
     "test",
 )
 #: Jobs whose duty is releasing: the release workflow does them, or drops them on purpose.
-RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call"}
+RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call", "provenance"}
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
     if job.calls:
-        return "call" if job.id in publishing_calls else "other"
+        if job.id in publishing_calls:
+            return "call"
+        return "provenance" if "slsa" in job.calls.lower() else "other"
     if "failure()" in job.condition:
         return "rollback"
     kinds = {step_kind(project, step) for step in job.steps}
     for kind in JOB_KINDS:
         if kind in kinds:
             return kind
-    if kinds & {"ref check", "version", "sha256", "attest", "twine check"}:
+    if kinds & {"ref check", "version", "sha256", "attest", "twine check", "date", "notes"}:
         return "guard"
     return "other"
 
@@ -417,8 +462,9 @@ WHY_ROLLBACK = (
 WHY_ZIPAPP = (
     "the release workflow attaches only the distributions, SHA256SUMS and the attestation "
     "bundles to the GitHub release; with immutable releases, other files must be attached "
-    "before the release is published: build the zipapp in a job of its own before the "
-    "github-release job, or attach it to the draft by hand"
+    "before the release is published: build and attach it in a job of the release workflow "
+    "before the github-release job publishes the release (or, with github_release=draft, "
+    "attach it to the draft by hand)"
 )
 WHY_MATRIX = (
     "one job per wheel identifier is not carried over: the release workflow's wheels job runs "
@@ -430,6 +476,10 @@ WHY_TESTS = (
     "release is a tag of a tested commit"
 )
 WHY_VERSION = "the version is now the release tag's, pushed before the release"
+WHY_NOTES = (
+    "the release workflow's GitHub release does not take its notes from the project's files: "
+    "write them into the release"
+)
 WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
 WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
 
@@ -463,8 +513,11 @@ class _Context:
     def github_release(self) -> bool:
         return self.answers.get("github_release") in ("draft", "published")
 
-    def build(self, how: str = "") -> tuple[Fate, str]:
+    def build(self, how: str = "", text: str = "") -> tuple[Fate, str]:
+        """Who builds now; `text`, the old command, says whether it built the sdist only."""
         if self.cibuildwheel:
+            if re.search(r"--sdist\b", text) and not re.search(r"--wheel\b", text):
+                return _done(SDIST, how)
             return "done by the release workflow", "sdist and wheels jobs" + (
                 f" ({how})" if how else ""
             )
@@ -494,21 +547,33 @@ class _Context:
 
 
 def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
+    fate, detail = _job_duty(context, workflow, job, kind)
+    guard = GUARD.search(job.condition)
+    if guard and fate != "dropped":
+        detail += (
+            f"; its {guard.group(0).rstrip(' =')} guard: the release workflow guards every job "
+            "that can publish, so forks never publish"
+        )
+    return fate, detail
+
+
+def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
     upload = next((u for u in context.uploads if _is_upload_job(u, workflow, job)), None)
-    guard = "; its repository guard too: forks never run it" if GUARD.search(job.condition) else ""
     if kind == "publish" and upload:
-        how = f"its upload in {upload.script}" if upload.script else ""
-        fate, detail = context.publish(upload.index, how)
-        return fate, detail + (guard if fate != "dropped" else "")
+        return context.publish(
+            upload.index, f"its upload in {upload.script}" if upload.script else ""
+        )
     if kind == "call" and upload:
-        fate, detail = context.publish(upload.index, f"it called {upload.workflow.file}")
-        return fate, detail + (guard if fate != "dropped" else "")
+        return context.publish(upload.index, f"it called {_local_callee(job) or job.calls}")
     if kind in ("build", "inspect"):
-        return context.build()
+        text = " ".join(s.run for s in job.steps)
+        return context.build(text=text)
     if kind == "cibuildwheel":
         return _done(WHEELS)
     if kind == "guard":
         return _done(BUILD, "its checks that the run is on a release tag of this version")
+    if kind == "provenance":
+        return _done(PUBLISH, "GitHub and PEP 740 attestations of the distributions")
     if kind == "github release":
         return context.release()
     return "dropped", {
@@ -521,9 +586,13 @@ def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> 
 
 
 def _is_upload_job(upload: Upload, workflow: Workflow, job: Job) -> bool:
-    if upload.caller:
-        return upload.identity == workflow.file and upload.caller == job.id
-    return upload.workflow.file == workflow.file and upload.job.id == job.id
+    """Whether `job` of `workflow` uploads: itself, or by calling a reusable workflow."""
+    if upload.caller and upload.identity == workflow.file and upload.caller == job.id:
+        return True
+    return upload.step is not None and (upload.workflow.file, upload.job.id) == (
+        workflow.file,
+        job.id,
+    )
 
 
 def _step_outcome(
@@ -542,11 +611,18 @@ def _step_outcome(
             (u for u in context.uploads if u.step == step and u.workflow is workflow), None
         )
         how = f"its upload in {upload.script}" if upload and upload.script else ""
-        return context.publish(upload.index if upload else "pypi", how)
+        fate, detail = context.publish(upload.index if upload else "pypi", how)
+        script = " ".join(text for _, text in scripts_called(context.project, step.run))
+        if fate != "dropped" and BUILD_COMMAND.search(f"{step.run} {script}"):
+            built = context.build()[1]
+            detail = f"{built.removesuffix(' job').removesuffix(' jobs')} and {detail}"
+            detail = detail.replace(" job (", " jobs (", 1) if detail.endswith(")") else detail
+        return fate, detail
     if kind in ("checkout", "setup", "artifact"):
-        return job_fate if fate == "done by the release workflow" else _done(BUILD)
+        # Its job's counterpart, without what the job's own outcome adds.
+        return fate, re.split(r" \(|;", detail, maxsplit=1)[0]
     if kind == "build":
-        return context.build()
+        return context.build(text=step.run)
     if kind == "inspect":
         return "carried over", "build job: check-wheel-contents and twine check --strict"
     if kind == "cibuildwheel":
@@ -565,7 +641,13 @@ def _step_outcome(
             return _done(GITHUB_RELEASE, "SHA256SUMS")
         return "dropped", "PyPI shows each file's SHA-256, and the attestations bind the files"
     if kind == "github release":
-        return context.release()
+        fate, detail = context.release()
+        extra = ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {step.run}")
+        if extra and fate != "dropped":
+            detail += f"; without {extra.group(0)}: see the notes"
+        return fate, detail
+    if kind == "date":
+        return context.build("files dated by the tagged commit")
     if kind == "ref check":
         return _done(BUILD, "its release guard: a run on anything but a release tag builds only")
     return "dropped", {
@@ -574,6 +656,7 @@ def _step_outcome(
         "tag": WHY_TAG,
         "rollback": WHY_ROLLBACK,
         "version": WHY_VERSION,
+        "notes": WHY_NOTES,
         "test": WHY_TESTS,
     }.get(kind, WHY_OTHER)
 
@@ -660,7 +743,7 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             and test_environment.lower() != str(answers.get("pypi_environment", "pypi")).lower()
         ):
             answers["testpypi_environment"] = test_environment
-        rules = [r for f in _tag_filters(identity) if (r := tag_rule(f))]
+        rules = [r for f in _tag_filters(identity) if (r := tag_rule(f)) and r != "*"]
         if rules:
             answers["tag_pattern"] = rules[0]
     if "tag_pattern" not in answers and (style := tag_style(project.tags)):
@@ -837,6 +920,30 @@ def _notes(
                     else "The release workflow does not publish to TestPyPI (testpypi is off)."
                 )
             )
+    for script in dict.fromkeys(u.script for u in uploads if u.script):
+        notes.append(
+            f"No workflow runs {script} now, but it still uploads to PyPI when someone runs it "
+            f"with a token: delete it, or its upload, so that only {release_workflow} publishes."
+        )
+    zipapps = [
+        (file, match.group(0))
+        for file in publishing
+        for job in by_file[file].jobs.values()
+        for step in job.steps
+        if step_kind(project, step) in ("github release", "zipapp")
+        and (match := ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {step.run}"))
+    ]
+    for file, name in dict.fromkeys(zipapps):
+        if name.endswith(".pyz") or not any(f == file for f, n in zipapps if n.endswith(".pyz")):
+            notes.append(f"{file} attached {name} to the GitHub release; {WHY_ZIPAPP}.")
+    for upload in uploads:
+        inputs = list(_mapping(upload.job.data.get("with")))
+        if upload.step is None and not _local_callee(upload.job) and inputs:
+            notes.append(
+                f"{upload.identity} passed {', '.join(inputs)} to {upload.tool}; the release "
+                "workflow does not read them: where they chose the wheels to build or their "
+                "tests, set the same in [tool.cibuildwheel] in pyproject.toml."
+            )
     settings: dict[str, str] = {}
     for file in publishing:
         workflow = by_file[file]
@@ -869,7 +976,8 @@ def _notes(
             if (
                 job.calls
                 and not _local_callee(job)
-                and re.search(r"pypi|publish|release|deploy", job.calls, re.I)
+                and not _remote_publisher(job)
+                and re.search(r"release|deploy", job.calls, re.I)
             ):
                 notes.append(
                     f"{workflow.file} (job {job.id}) calls {job.calls}, which adoption cannot "
