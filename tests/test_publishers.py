@@ -236,7 +236,7 @@ def test_a_ci_workflow_whose_last_job_publishes(tmp_path: Path) -> None:
         "environment pypi, at https://pypi.org/manage/project/marshwren/settings/publishing/ "
         "(a project not on PyPI yet: https://pypi.org/manage/account/publishing/).",
         "PyPI: then remove the trusted publisher for workflow ci.yml (environment pypi): it "
-        "would let that workflow publish again.",
+        "would let ci.yml publish again.",
     ]
     _, after = adopted("ci-publishes", tmp_path)
     ci = next(w for w in after.workflows if w.file == "ci.yml")
@@ -391,7 +391,7 @@ def test_the_users_answers_win_and_the_steps_follow_them() -> None:
         "https://pypi.org/manage/project/inkwell/settings/publishing/ (a project not on PyPI "
         "yet: https://pypi.org/manage/account/publishing/).",
         "PyPI: then remove the trusted publisher for workflow publish.yml (environment pypi): it "
-        "would let that workflow publish again.",
+        "would let publish.yml publish again.",
     ]
     assert plan.edits == [
         edits.DeleteWorkflow(
@@ -510,3 +510,59 @@ def test_a_tag_filter_becomes_a_tag_rule(filter: str, rule: str | None) -> None:
 )
 def test_the_tag_style_most_tags_share(tags: list[str], style: str | None) -> None:
     assert publishers.tag_style(tags) == style
+
+
+def test_a_reusable_workflows_environment_comes_from_its_caller(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n  pypi:\n"
+                "    uses: ./.github/workflows/upload.yml\n"
+                "    with:\n      environment: pypi-prod\n"
+            ),
+            ".github/workflows/upload.yml": (
+                "on:\n  workflow_call:\n    inputs:\n      environment:\n        type: string\n"
+                "jobs:\n  upload:\n    runs-on: ubuntu-latest\n"
+                "    environment: ${{ inputs.environment }}\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "release.yml"
+    assert plan.answers["pypi_environment"] == "pypi-prod"
+    assert plan.steps_left[0].startswith("PyPI: nothing to change")
+
+
+def test_an_environment_chosen_by_an_expression_is_said(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/publish.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: ubuntu-latest\n"
+                "    environment: ${{ github.ref_type == 'tag' && 'pypi' || 'dev' }}\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert "pypi_environment" not in plan.answers
+    (note,) = plan.notes
+    assert "chose its environment with an expression" in note
+    assert plan.steps_left[0].startswith("PyPI: add a trusted publisher")
+
+
+def test_a_new_environment_for_the_same_workflow(tmp_path: Path) -> None:
+    plan = publishers.plan(project("trusted-publisher"), {"pypi_environment": "release"})
+    assert plan.steps_left[:2] == [
+        "PyPI: add a trusted publisher for inkwell: this repository, workflow publish.yml, "
+        "environment release, at https://pypi.org/manage/project/inkwell/settings/publishing/ "
+        "(a project not on PyPI yet: https://pypi.org/manage/account/publishing/).",
+        "PyPI: then remove the trusted publisher for workflow publish.yml (environment pypi): "
+        "the release workflow now publishes from the environment release.",
+    ]
+    assert (
+        "GitHub: the environment pypi is no longer used: delete it once no trusted publisher "
+        "names it."
+    ) in plan.steps_left

@@ -234,6 +234,14 @@ def _remote_publisher(job: Job) -> bool:
     )
 
 
+def _input_environment(callee_job: Job, caller: Job) -> str | None:
+    """The environment of a reusable workflow's job that names one of its inputs
+    (`${{ inputs.environment }}`), as the caller passes it."""
+    match = re.fullmatch(r"\$\{\{\s*inputs\.([A-Za-z_][\w-]*)\s*\}\}", callee_job.environment or "")
+    value = _mapping(caller.data.get("with")).get(match.group(1)) if match else None
+    return value if isinstance(value, str) and "${{" not in value else None
+
+
 def find_uploads(project: Project) -> list[Upload]:
     """Every upload every workflow makes, in file, job and step order; an upload in a reusable
     workflow is listed once for each job that calls it, under the caller's identity too."""
@@ -282,7 +290,7 @@ def find_uploads(project: Project) -> list[Upload]:
                         upload.index,
                         upload.tool,
                         secrets,
-                        upload.environment,
+                        upload.environment or _input_environment(upload.job, job),
                         upload.script,
                         workflow.file,
                         job.id,
@@ -847,6 +855,11 @@ def _template_owner(project: Project) -> dict[str, str]:
     return owned
 
 
+def _written(job: Job) -> str | None:
+    """A job's environment as written, where it is an expression."""
+    return job.environment if job.environment and "${{" in job.environment else None
+
+
 def _dispatch_inputs(workflow: Workflow) -> dict[str, Any]:
     dispatch = _mapping(workflow.triggers.get("workflow_dispatch"))
     return dict(_mapping(dispatch.get("inputs")))
@@ -919,6 +932,14 @@ def _notes(
                     if final.get("testpypi")
                     else "The release workflow does not publish to TestPyPI (testpypi is off)."
                 )
+            )
+    for upload in uploads:
+        written = upload.job.environment or ""
+        if "${{" in written and not upload.environment:
+            notes.append(
+                f"{upload.workflow.file} (job {upload.job.id}) chose its environment with an "
+                f"expression, {written}; the release workflow's is "
+                f"{final.get('pypi_environment', 'pypi')} (the pypi_environment answer)."
             )
     for script in dict.fromkeys(u.script for u in uploads if u.script):
         notes.append(
@@ -1014,7 +1035,11 @@ def _steps_left(
     new = {"pypi": environment} | ({"testpypi": test_environment} if testpypi else {})
     hosts = {"pypi": ("PyPI", "pypi.org"), "testpypi": ("TestPyPI", "test.pypi.org")}
     steps: list[str] = []
-    old = list(dict.fromkeys((u.index, u.identity, u.environment) for u in uploads if u.trusted))
+    old = list(
+        dict.fromkeys(
+            (u.index, u.identity, u.environment or _written(u.job)) for u in uploads if u.trusted
+        )
+    )
     for index in ("pypi", "testpypi"):
         label, host = hosts[index]
         olds = [(file, env) for i, file, env in old if i == index]
@@ -1034,12 +1059,17 @@ def _steps_left(
         for file, env in olds:
             if index in new and (file, env) == (release_workflow, new[index]):
                 continue
-            named = f"environment {env}" if env else "no environment"
-            why = (
-                f"the release workflow no longer publishes to {label}"
-                if index not in new
-                else "it would let that workflow publish again"
+            named = (
+                "the environment its expression chose"
+                if env and "${{" in env
+                else (f"environment {env}" if env else "no environment")
             )
+            if index not in new:
+                why = f"the release workflow no longer publishes to {label}"
+            elif file == release_workflow:
+                why = f"the release workflow now publishes from the environment {new[index]}"
+            else:
+                why = f"it would let {file} publish again"
             steps.append(
                 f"{label}: then remove the trusted publisher for workflow {file} ({named}): {why}."
             )
