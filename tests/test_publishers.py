@@ -566,3 +566,56 @@ def test_a_new_environment_for_the_same_workflow(tmp_path: Path) -> None:
         "GitHub: the environment pypi is no longer used: delete it once no trusted publisher "
         "names it."
     ) in plan.steps_left
+
+
+def test_a_release_workflows_own_tests_are_dropped_with_the_reason(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n"
+                "  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+                "  publish:\n    needs: tests\n    runs-on: ubuntu-latest\n"
+                "    environment: pypi\n    steps:\n"
+                "      - run: python -m build\n      - uses: pypa/gh-action-pypi-publish@v1.12.4\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "release.yml", "a release-only file is replaced"
+    assert outcomes(plan)["release.yml", "tests", None] == ("dropped", publishers.WHY_TESTS)
+    assert plan.edits == []
+
+
+def test_a_kept_job_that_reads_a_removed_jobs_outputs_is_named(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                "on: [push, pull_request]\njobs:\n"
+                "  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+                "  publish:\n    needs: tests\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+                "  notify:\n    needs: publish\n    if: needs.publish.result == 'success'\n"
+                "    runs-on: ubuntu-latest\n    steps:\n      - run: echo done\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.edits == [edits.RemoveJobs(".github/workflows/ci.yml", ("publish",), ANY_REASON)]
+    assert "ci.yml: job notify reads needs.publish, which adoption removes" in plan.notes[0]
+
+
+def test_a_replaced_workflow_that_built_every_pull_request_says_so() -> None:
+    plan = publishers.plan(project("cibuildwheel-matrix"))
+    assert any(note.startswith("wheels.yml built on every pull request") for note in plan.notes)
+
+
+class _Any(str):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str)
+
+    __hash__ = str.__hash__
+
+
+ANY_REASON = _Any()

@@ -840,6 +840,35 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             result.edits.append(widen)
 
     result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    for file in publishing:
+        workflow = by_file[file]
+        if file in kept:
+            # A job that stays and reads a removed job's outputs or result: actionlint would
+            # fail on it, and only its author knows what it should read instead.
+            for id, job in workflow.jobs.items():
+                if id in removed[file]:
+                    continue
+                reads = sorted(
+                    {
+                        gone
+                        for text in strings(job.data)
+                        for gone in removed[file]
+                        if re.search(rf"needs\.{re.escape(gone)}\.", text)
+                    }
+                )
+                if reads:
+                    result.notes.append(
+                        f"{file}: job {id} reads needs.{', needs.'.join(reads)}, which adoption "
+                        "removes: change what it reads, or actionlint fails on it."
+                    )
+        elif "pull_request" in workflow.triggers and not _mapping(
+            workflow.triggers.get("pull_request")
+        ).get("paths"):
+            result.notes.append(
+                f"{file} built on every pull request; the release workflow builds on pull "
+                "requests that change the packaging (its paths: filter), and by hand: keep a "
+                "build in the project's CI if every pull request should build."
+            )
     result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
     return result
 
