@@ -34,6 +34,7 @@ TAGS: dict[str, list[str]] = {
     "staged-testpypi": ["23.1.0", "24.1.0"],
     "cookie-cd": ["v0.1.0"],
     "remote-reusable": ["v2.0"],
+    "draft-provenance-tokens": ["3.0.0", "3.0.1"],
 }
 
 #: Build backends, and build requirements, that mean compiled extensions.

@@ -57,7 +57,7 @@ def adopted(shape: str, tmp_path: Path) -> tuple[Plan, Project]:
 
 
 def test_there_is_a_fixture_for_every_shape_of_the_issue() -> None:
-    assert len(shapes()) >= 14
+    assert len(shapes()) >= 15
 
 
 @pytest.mark.parametrize("shape", shapes())
@@ -619,3 +619,31 @@ class _Any(str):
 
 
 ANY_REASON = _Any()
+
+
+def test_token_uploads_to_both_indexes_a_draft_and_slsa_provenance() -> None:
+    plan = publishers.plan(project("draft-provenance-tokens"))
+    assert plan.answers["release_workflow"] == "publish.yaml"
+    assert plan.answers["tag_pattern"] == "[0-9]*"
+    assert plan.answers["testpypi"] is True
+    assert "testpypi_environment" not in plan.answers, "one environment for both: not kept"
+    assert plan.answers["github_release"] == "draft"
+    assert detail(plan, "publish.yaml", "publish-pypi") == "publish-testpypi and publish jobs"
+    assert detail(plan, "publish.yaml", "provenance") == (
+        "publish job (GitHub and PEP 740 attestations of the distributions)"
+    )
+    assert (
+        detail(
+            plan,
+            "publish.yaml",
+            "build",
+            'Run echo "SOURCE_DATE_EPOCH=$(git log -1 --pretty=%ct)" >> "$GITHUB_ENV"',
+        )
+        == "build job (files dated by the tagged commit)"
+    )
+    tokens = next(step for step in plan.steps_left if "API tokens" in step)
+    assert "https://test.pypi.org/manage/account/token/" in tokens
+    assert tokens.endswith(
+        "TEST_PYPI_TOKEN, PYPI_TOKEN (Settings > Secrets and variables > Actions)."
+    )
+    assert [s.split(":")[0] for s in plan.steps_left[:2]] == ["PyPI", "TestPyPI"]

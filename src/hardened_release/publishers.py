@@ -566,7 +566,11 @@ def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> 
 
 
 def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
-    upload = next((u for u in context.uploads if _is_upload_job(u, workflow, job)), None)
+    uploads = [u for u in context.uploads if _is_upload_job(u, workflow, job)]
+    upload = uploads[0] if uploads else None
+    indexes = list(dict.fromkeys(u.index for u in uploads))
+    if kind == "publish" and len(indexes) > 1 and context.answers.get("testpypi"):
+        return "done by the release workflow", "publish-testpypi and publish jobs"
     if kind == "publish" and upload:
         return context.publish(
             upload.index, f"its upload in {upload.script}" if upload.script else ""
@@ -1114,10 +1118,14 @@ def _steps_left(
                 staying.update(s for text in strings(job.data) for s in SECRET.findall(text))
     delete = [s for s in tokens if s not in staying]
     if delete:
+        test = any(u.index == "testpypi" and set(u.secrets) & set(delete) for u in uploads)
+        where_tokens = "https://pypi.org/manage/account/token/" + (
+            " and https://test.pypi.org/manage/account/token/" if test else ""
+        )
         steps.append(
-            f"PyPI: delete the API tokens that could upload {name} "
-            "(https://pypi.org/manage/account/token/), then the repository secrets that held "
-            f"them: {', '.join(delete)} (Settings > Secrets and variables > Actions)."
+            f"PyPI: delete the API tokens that could upload {name} ({where_tokens}), then the "
+            f"repository secrets that held them: {', '.join(delete)} (Settings > Secrets and "
+            "variables > Actions)."
         )
     else:
         steps.append(
