@@ -334,3 +334,38 @@ def test_the_merged_config_passes_the_checkers(tmp_path: Path) -> None:
 )
 def test_the_layout_of_a_yaml_text(text: str, layout: tuple[int, int, int]) -> None:
     assert workflows.layout(text) == layout
+
+
+def test_cutting_jobs_takes_their_comments_and_leaves_the_next_ones() -> None:
+    text = (
+        "on: push\n"
+        "jobs:\n"
+        "  # Tests.\n"
+        "  test:\n"
+        "    runs-on: x\n"
+        "\n"
+        "  # Publishes the tag.\n"
+        "  'publish':\n"
+        "    runs-on: x\n"
+        "    steps:\n"
+        "      # the upload\n"
+        "      - run: twine upload dist/*\n"
+        "\n"
+        "  # Says it is done.\n"
+        "  done:\n"
+        "    runs-on: x\n"
+        "\n"
+        "  # Last.\n"
+        "  last:\n"
+        "    runs-on: x\n"
+        "# The end.\n"
+    )
+    assert edits.cut_jobs(text, ["publish"]) == text.replace(
+        "  # Publishes the tag.\n  'publish':\n    runs-on: x\n    steps:\n"
+        "      # the upload\n      - run: twine upload dist/*\n\n",
+        "",
+    )
+    assert edits.cut_jobs(text, ["last"]) == text.replace(
+        "\n  # Last.\n  last:\n    runs-on: x\n", ""
+    )
+    assert edits.cut_jobs(text, ["nothing"]) == text

@@ -113,6 +113,9 @@ def cut_jobs(text: str, ids: Iterable[str]) -> str:
             or (lines[stop - 1].lstrip().startswith("#") and _indent_of(lines[stop - 1]) <= indent)
         ):
             stop -= 1
+        if n + 1 == len(keys):  # the last job: the blank lines above it go with it
+            while start - 1 > top and not lines[start - 1].strip():
+                start -= 1
         # One blank line between the jobs that stay, as before.
         while (
             stop < len(lines)
