@@ -647,3 +647,27 @@ def test_token_uploads_to_both_indexes_a_draft_and_slsa_provenance() -> None:
         "TEST_PYPI_TOKEN, PYPI_TOKEN (Settings > Secrets and variables > Actions)."
     )
     assert [s.split(":")[0] for s in plan.steps_left[:2]] == ["PyPI", "TestPyPI"]
+
+
+def test_a_zizmor_workflow_that_ignores_the_new_files_is_named(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/publish.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n  up:\n"
+                "    runs-on: ubuntu-latest\n    environment: pypi\n    steps:\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+            ".github/workflows/audit.yml": (
+                "on:\n  pull_request:\n    paths-ignore: ['.github/workflows/publish.yml']\n"
+                "jobs:\n  zizmor:\n    runs-on: ubuntu-latest\n    steps:\n"
+                "      - run: pipx run zizmor .github\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["zizmor"] == "own"
+    assert plan.notes == [
+        "audit.yml's paths-ignore (pull_request) skips .github/workflows/publish.yml: take that "
+        "pattern out, so that zizmor audits the release setup."
+    ]

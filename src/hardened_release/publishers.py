@@ -838,12 +838,22 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             )
             result.edits.append(edits.DeleteWorkflow(path, why))
     new_files = (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
+    skipped: list[str] = []
     for file in zizmor:
         widen = edits.WidenPaths(str(by_file[file].path), new_files)
         if widen.missing(by_file[file].data):
             result.edits.append(widen)
+        for event, spec in by_file[file].triggers.items():
+            ignore = _mapping(spec).get("paths-ignore")
+            if isinstance(ignore, list):
+                hidden = [f for f in new_files if edits.filter_sees([str(p) for p in ignore], f)]
+                if hidden:
+                    skipped.append(
+                        f"{file}'s paths-ignore ({event}) skips {', '.join(hidden)}: take that "
+                        "pattern out, so that zizmor audits the release setup."
+                    )
 
-    result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept) + skipped
     for file in publishing:
         workflow = by_file[file]
         if file in kept:
