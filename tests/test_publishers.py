@@ -671,3 +671,44 @@ def test_a_zizmor_workflow_that_ignores_the_new_files_is_named(tmp_path: Path) -
         "audit.yml's paths-ignore (pull_request) skips .github/workflows/publish.yml: take that "
         "pattern out, so that zizmor audits the release setup."
     ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "trigger", "tag_pattern"),
+    [
+        ("startsWith(github.ref, 'refs/tags/release-')", "tag", "release-*"),
+        ("github.ref_type == 'tag'", "tag", None),
+        ("github.event_name == 'push'", "release", None),
+    ],
+)
+def test_a_ci_publish_job_held_back_to_tags(
+    tmp_path: Path, condition: str, trigger: str, tag_pattern: str | None
+) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": (
+                "on: [push, pull_request]\njobs:\n"
+                "  tests:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+                f"  publish:\n    needs: tests\n    if: {condition}\n    runs-on: ubuntu-latest\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_trigger"] == trigger
+    assert plan.answers.get("tag_pattern") == tag_pattern
+    assert plan.answers["release_workflow"] == "release.yml"
+
+
+def test_a_free_release_workflow_name_is_always_found(tmp_path: Path) -> None:
+    files = {
+        f".github/workflows/{name}": "on: push\njobs: {}\n"
+        for name in ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
+    }
+    files[".github/workflows/ci.yml"] = (
+        "on: [push, pull_request]\njobs:\n  tests:\n    runs-on: x\n    steps:\n"
+        "      - run: pytest\n  up:\n    runs-on: x\n    steps:\n      - run: uv publish\n"
+    )
+    plan = publishers.plan(write(tmp_path, files))
+    assert plan.answers["release_workflow"] == "release-2.yml"

@@ -437,8 +437,9 @@ def _trigger(workflow: Workflow, jobs: list[Job]) -> str:
     triggers = workflow.triggers
     if "release" in triggers:
         return "release"
+    on_tags = re.compile(r"refs/tags|ref_type\s*==\s*'tag'")
     if _tag_filters(workflow) or (
-        "push" in triggers and any("refs/tags" in job.condition for job in jobs)
+        "push" in triggers and any(on_tags.search(job.condition) for job in jobs)
     ):
         return "tag"
     if "workflow_dispatch" in triggers:
@@ -727,10 +728,9 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             ),
         )
         identity = by_file[primary.identity]
-        free = [
-            name
-            for name in ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
-            if name not in files
+        names = ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
+        free = [name for name in names if name not in files] + [
+            f"release-{n}.yml" for n in range(2, len(files) + 3) if f"release-{n}.yml" not in files
         ]
         answers["release_workflow"] = (
             identity.file
@@ -755,7 +755,12 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             and test_environment.lower() != str(answers.get("pypi_environment", "pypi")).lower()
         ):
             answers["testpypi_environment"] = test_environment
-        rules = [r for f in _tag_filters(identity) if (r := tag_rule(f)) and r != "*"]
+        filters = _tag_filters(identity) + [
+            f"{prefix}*"
+            for job in jobs
+            for prefix in re.findall(r"refs/tags/([A-Za-z0-9._-]+)'", job.condition)
+        ]
+        rules = [r for f in filters if (r := tag_rule(f)) and r != "*"]
         if rules:
             answers["tag_pattern"] = rules[0]
     if "tag_pattern" not in answers and (style := tag_style(project.tags)):
