@@ -361,7 +361,7 @@ def test_another_templates_publisher_is_deleted_not_taken_over() -> None:
     ]
     assert detail(
         plan, "cd.yml", "publish", "Generate artifact attestation for sdist and wheel"
-    ) == ("publish job (GitHub and PEP 740 attestations)")
+    ) == ("attest job (GitHub artifact attestations; PEP 740 ones on PyPI too)")
     add, remove = plan.steps_left[:2]
     assert "workflow release.yml, environment pypi" in add
     assert remove.startswith("PyPI: then remove the trusted publisher for workflow cd.yml")
@@ -630,7 +630,11 @@ def test_token_uploads_to_both_indexes_a_draft_and_slsa_provenance() -> None:
     assert plan.answers["github_release"] == "draft"
     assert detail(plan, "publish.yaml", "publish-pypi") == "publish-testpypi and publish jobs"
     assert detail(plan, "publish.yaml", "provenance") == (
-        "publish job (GitHub and PEP 740 attestations of the distributions)"
+        "attest job (GitHub artifact attestations; PEP 740 ones on PyPI too)"
+    )
+    without = publishers.plan(project("draft-provenance-tokens"), {"github_attestations": False})
+    assert detail(without, "publish.yaml", "provenance") == (
+        "publish job (PEP 740 attestations, published beside the files on PyPI)"
     )
     assert (
         detail(

@@ -59,6 +59,7 @@ class Plan:
 # The release workflow's jobs, by id, as the template writes them.
 BUILD, SDIST, WHEELS = "build", "sdist", "wheels"
 PUBLISH, PUBLISH_TESTPYPI, GITHUB_RELEASE = "publish", "publish-testpypi", "github-release"
+ATTEST = "attest"
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 PUBLISH_COMMAND = re.compile(
@@ -499,6 +500,7 @@ _JOB_NAMES = {
     SDIST: "sdist job",
     WHEELS: "wheels job",
     GITHUB_RELEASE: "github-release job",
+    ATTEST: "attest job",
 }
 
 
@@ -544,6 +546,12 @@ class _Context:
             )
         return _done(PUBLISH, how)
 
+    def attest(self) -> tuple[Fate, str]:
+        """Who attests the distributions now."""
+        if self.answers.get("github_attestations", True):
+            return _done(ATTEST, "GitHub artifact attestations; PEP 740 ones on PyPI too")
+        return _done(PUBLISH, "PEP 740 attestations, published beside the files on PyPI")
+
     def release(self) -> tuple[Fate, str]:
         if self.github_release:
             return _done(GITHUB_RELEASE, f"a {self.answers['github_release']} GitHub release")
@@ -586,7 +594,7 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
     if kind == "guard":
         return _done(BUILD, "its checks that the run is on a release tag of this version")
     if kind == "provenance":
-        return _done(PUBLISH, "GitHub and PEP 740 attestations of the distributions")
+        return context.attest()
     if kind == "github release":
         return context.release()
     return "dropped", {
@@ -648,7 +656,7 @@ def _step_outcome(
     if kind == "check-wheel-contents":
         return "carried over", "build job: check-wheel-contents"
     if kind == "attest":
-        return _done(PUBLISH, "GitHub and PEP 740 attestations")
+        return context.attest()
     if kind == "sha256":
         if context.github_release:
             return _done(GITHUB_RELEASE, "SHA256SUMS")
