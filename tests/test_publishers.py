@@ -716,3 +716,12 @@ def test_a_free_release_workflow_name_is_always_found(tmp_path: Path) -> None:
     )
     plan = publishers.plan(write(tmp_path, files))
     assert plan.answers["release_workflow"] == "release-2.yml"
+
+
+def test_no_github_release_job_on_the_release_trigger() -> None:
+    plan = publishers.plan(project("draft-sha256"), {"release_trigger": "release"})
+    assert outcomes(plan)["release.yml", "draft", None] == (
+        "dropped",
+        "the published GitHub release now starts the release workflow, and with immutable "
+        "releases on, no file can be attached to it afterwards",
+    )

@@ -522,7 +522,16 @@ class _Context:
 
     @property
     def github_release(self) -> bool:
-        return self.answers.get("github_release") in ("draft", "published")
+        """Whether the release workflow makes a GitHub release (never on the release trigger:
+        a person has published the release before it runs)."""
+        return (
+            self.answers.get("github_release")
+            in (
+                "draft",
+                "published",
+            )
+            and self.answers.get("release_trigger") != "release"
+        )
 
     def build(self, how: str = "", text: str = "") -> tuple[Fate, str]:
         """Who builds now; `text`, the old command, says whether it built the sdist only."""
