@@ -725,3 +725,46 @@ def test_no_github_release_job_on_the_release_trigger() -> None:
         "the published GitHub release now starts the release workflow, and with immutable "
         "releases on, no file can be attached to it afterwards",
     )
+
+
+def test_reusable_workflows_that_call_reusable_workflows(tmp_path: Path) -> None:
+    call = "    uses: ./.github/workflows/{}\n    secrets: inherit\n"
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/cd.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n" + call.format("mid.yml")
+            ),
+            ".github/workflows/mid.yml": (
+                "on: workflow_call\njobs:\n  checks:\n    runs-on: x\n    steps:\n"
+                "      - run: python -m build\n  pypi:\n    needs: checks\n"
+                + call.format("inner.yml")
+            ),
+            ".github/workflows/inner.yml": (
+                "on: workflow_call\njobs:\n  upload:\n    runs-on: x\n    environment: pypi\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    (upload,) = publishers.find_uploads(found)
+    assert (upload.identity, upload.caller, upload.via) == (
+        "cd.yml",
+        "release",
+        ("mid.yml", "inner.yml"),
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "cd.yml"
+    assert plan.answers["pypi_environment"] == "pypi"
+    assert detail(plan, "cd.yml", "release") == "publish job (it called mid.yml)"
+    assert detail(plan, "mid.yml", "pypi") == "publish job (it called inner.yml)"
+    assert fate(plan, "inner.yml", "upload") == DONE
+    assert plan.edits == [  # in file order
+        edits.DeleteWorkflow(
+            ".github/workflows/inner.yml",
+            "the reusable workflow that mid.yml called to publish; only cd.yml publishes",
+        ),
+        edits.DeleteWorkflow(
+            ".github/workflows/mid.yml",
+            "the reusable workflow that cd.yml called to publish; only cd.yml publishes",
+        ),
+    ]

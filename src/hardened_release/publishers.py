@@ -10,10 +10,11 @@ template is rendered.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from hardened_release import edits
@@ -124,6 +125,12 @@ class Upload:
     script: str = ""  # the script that uploads, where a `run:` line calls one
     identity: str = ""  # the workflow file PyPI's trusted publisher names (the caller's)
     caller: str = ""  # the id of the job that calls the reusable workflow, in `identity`
+    via: tuple[str, ...] = ()  # the reusable workflows called, from `identity` to `workflow`
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The files a run goes through, from the one PyPI trusts to the one that uploads."""
+        return (self.identity, *self.via)
 
     @property
     def trusted(self) -> bool:
@@ -244,61 +251,65 @@ def _input_environment(callee_job: Job, caller: Job) -> str | None:
 
 
 def find_uploads(project: Project) -> list[Upload]:
-    """Every upload every workflow makes, in file, job and step order; an upload in a reusable
-    workflow is listed once for each job that calls it, under the caller's identity too."""
+    """Every upload a run of each top-level workflow makes, in file, job and step order: its
+    own steps', and those of the repository's reusable workflows it calls, at any depth (listed
+    under its identity, with the calling job and the chain of files called). Where no top-level
+    workflow uploads, the uploads of reusable workflows that nothing here calls."""
     by_file = {w.file: w for w in project.workflows}
-    own: dict[str, list[Upload]] = {}
-    for workflow in project.workflows:
-        own[workflow.file] = [
+    own = {
+        w.file: [
             upload
-            for job in workflow.jobs.values()
+            for job in w.jobs.values()
             for step in job.steps
-            if (upload := _step_uploads(project, workflow, job, step))
+            if (upload := _step_uploads(project, w, job, step))
         ]
-    uploads: list[Upload] = []
-    for workflow in project.workflows:
-        uploads.extend(u for u in own[workflow.file] if not workflow.reusable)
+        for w in project.workflows
+    }
+
+    def made_by(workflow: Workflow, seen: frozenset[str]) -> list[Upload]:
+        found = list(own[workflow.file])
         for job in workflow.jobs.values():
             if job.calls and not _local_callee(job) and _remote_publisher(job):
                 passed = tuple(s for s in job.secrets if not s.startswith("("))
                 target = " ".join(strings(job.data.get("with")))
                 index: Index = "testpypi" if re.search(r"test\.?pypi", target, re.I) else "pypi"
-                uploads.append(
-                    Upload(
-                        workflow,
-                        job,
-                        None,
-                        index,
-                        job.calls,
-                        passed,
-                        None,
-                        "",
-                        workflow.file,
-                        job.id,
-                    )
+                found.append(
+                    Upload(workflow, job, None, index, job.calls, passed, None, "", workflow.file)
                 )
             callee = by_file.get(_local_callee(job))
-            if callee is None:
+            if callee is None or callee.file in seen:
                 continue
-            passed = {s for s in job.secrets if not s.startswith("(")}
-            for upload in own[callee.file]:
-                secrets = tuple(sorted(set(upload.secrets) | passed)) if upload.secrets else ()
-                uploads.append(
-                    Upload(
-                        callee,
-                        upload.job,
-                        upload.step,
-                        upload.index,
-                        upload.tool,
-                        secrets,
-                        upload.environment or _input_environment(upload.job, job),
-                        upload.script,
-                        workflow.file,
-                        job.id,
+            passed_secrets = {s for s in job.secrets if not s.startswith("(")}
+            for upload in made_by(callee, seen | {callee.file}):
+                secrets = upload.secrets and tuple(sorted(set(upload.secrets) | passed_secrets))
+                environment = upload.environment
+                if environment is None and upload.workflow is callee:
+                    environment = _input_environment(upload.job, job)
+                found.append(
+                    replace(
+                        upload,
+                        secrets=secrets,
+                        environment=environment,
+                        identity=workflow.file,
+                        caller=job.id,
+                        via=(callee.file, *upload.via),
                     )
                 )
-    if not uploads:  # reusable workflows that nobody here calls still publish when called
-        uploads = [u for w in project.workflows if w.reusable for u in own[w.file]]
+        return found
+
+    uploads = [
+        upload
+        for w in project.workflows
+        if not w.reusable
+        for upload in made_by(w, frozenset({w.file}))
+    ]
+    if not uploads:
+        uploads = [
+            upload
+            for w in project.workflows
+            if w.reusable
+            for upload in made_by(w, frozenset({w.file}))
+        ]
     return uploads
 
 
@@ -617,11 +628,13 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
 
 def _is_upload_job(upload: Upload, workflow: Workflow, job: Job) -> bool:
     """Whether `job` of `workflow` uploads: itself, or by calling a reusable workflow."""
-    if upload.caller and upload.identity == workflow.file and upload.caller == job.id:
+    if (upload.workflow.file, upload.job.id) == (workflow.file, job.id):
         return True
-    return upload.step is not None and (upload.workflow.file, upload.job.id) == (
-        workflow.file,
-        job.id,
+    chain = upload.chain
+    callee = _local_callee(job)
+    return any(
+        (file, following) == (workflow.file, callee)
+        for file, following in itertools.pairwise(chain)
     )
 
 
@@ -713,14 +726,21 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     # Which workflows publish: the files with uploads, and the files that call them.
     publishing: list[str] = []
     for upload in uploads:
-        for file in (upload.identity, upload.workflow.file):
+        for file in (*upload.chain, upload.workflow.file):
             if file not in publishing:
                 publishing.append(file)
     publishing.sort(key=files.index)
-    calls = {(u.identity, u.caller) for u in uploads if u.caller}
+
+    def publishing_call(workflow: Workflow, job: Job) -> bool:
+        return bool(job.calls) and any(_is_upload_job(u, workflow, job) for u in uploads)
+
     kinds = {
         file: {
-            id: job_kind(project, job, {c for f, c in calls if f == file})
+            id: job_kind(
+                project,
+                job,
+                {id} if publishing_call(by_file[file], job) else set(),
+            )
             for id, job in by_file[file].jobs.items()
         }
         for file in publishing
@@ -852,7 +872,9 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
         if file in kept:
             result.edits.append(edits.RemoveJobs(path, tuple(removed[file]), only))
         elif file != release_workflow:
-            callers = sorted({u.identity for u in uploads if u.workflow.file == file})
+            callers = sorted(
+                {u.chain[i - 1] for u in uploads for i, f in enumerate(u.chain) if f == file and i}
+            )
             why = (
                 f"the reusable workflow that {', '.join(callers)} called to publish; {only}"
                 if by_file[file].reusable
