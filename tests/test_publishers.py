@@ -768,3 +768,26 @@ def test_reusable_workflows_that_call_reusable_workflows(tmp_path: Path) -> None
             "the reusable workflow that cd.yml called to publish; only cd.yml publishes",
         ),
     ]
+
+
+ODD_WORKFLOWS = [
+    "jobs: null\n",
+    "on: 5\njobs: []\n",
+    "on:\n  push:\n    tags: v*\njobs:\n  a:\n    steps: x\n    needs: 3\n",
+    "on:\n  workflow_dispatch:\n    inputs: null\njobs:\n  a:\n    environment: {}\n"
+    "    if: true\n    steps:\n      - run: 3\n      - uses: 5\n      - twine upload\n"
+    "      - run: twine upload dist/*\n        with: str\n        env: [1]\n",
+    "on: [release]\njobs:\n  a:\n    uses: 7\n  b:\n    uses: ./.github/workflows/missing.yml\n"
+    "  c:\n    uses: ./.github/workflows/w.yml\n",  # calls itself
+    "on:\n  workflow_call:\njobs:\n  a:\n    environment:\n      name: ${{ inputs.env }}\n"
+    "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n"
+    "          password: ${{ secrets.T }}\n",
+]
+
+
+@pytest.mark.parametrize("text", ODD_WORKFLOWS)
+def test_odd_workflows_never_raise(tmp_path: Path, text: str) -> None:
+    found = write(tmp_path, {".github/workflows/w.yml": text, "pyproject.toml": "[project\n"})
+    plan = publishers.plan(found, {"testpypi": True})
+    assert all(o.fate in FATES for o in plan.outcomes)
+    assert plan.steps_left
