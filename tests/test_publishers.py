@@ -791,3 +791,25 @@ def test_odd_workflows_never_raise(tmp_path: Path, text: str) -> None:
     plan = publishers.plan(found, {"testpypi": True})
     assert all(o.fate in FATES for o in plan.outcomes)
     assert plan.steps_left
+
+
+def test_an_upload_to_a_private_index_is_left_alone(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/internal.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: x\n    steps:\n"
+                "      - run: twine upload --repository-url https://pypi.example.org/ dist/*\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n"
+                "          repository-url: https://upload.pypi.org.evil.example/legacy/\n"
+            ),
+        },
+    )
+    assert publishers.find_uploads(found) == []
+    assert len(publishers.find_uploads(found, other_indexes=True)) == 2
+    plan = publishers.plan(found)
+    assert plan.outcomes == [] and plan.edits == []
+    assert plan.notes == [
+        "internal.yml (job upload) uploads to another index than PyPI and TestPyPI: it is left "
+        "as it is."
+    ]

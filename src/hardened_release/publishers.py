@@ -108,7 +108,7 @@ ENVIRONMENT_NAME = re.compile(r"\A[A-Za-z0-9._-]{1,255}\Z")
 #: of that template's updates conflict with the release workflow.
 TEMPLATE_FILES = {"scientific-python/cookie": ("cd.yml",)}
 
-Index = Literal["pypi", "testpypi"]
+Index = Literal["pypi", "testpypi", "other"]
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,9 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
             target = step.run
     target += " " + " ".join(strings(dict(step.env))) + " " + " ".join(strings(job.data.get("env")))
     index: Index = "testpypi" if re.search(r"test\.pypi\.org|testpypi", target, re.I) else "pypi"
+    urls = re.findall(r"https?://[^\s'\"]+", target)
+    if urls and not any(re.search(r"(^|[/.])pypi\.org([/:]|$)", url) for url in urls):
+        index = "other"  # a private index: not what the release workflow replaces
     secrets = (
         _credential_secrets(step.inputs)
         | _credential_secrets(step.env)
@@ -250,11 +253,12 @@ def _input_environment(callee_job: Job, caller: Job) -> str | None:
     return value if isinstance(value, str) and "${{" not in value else None
 
 
-def find_uploads(project: Project) -> list[Upload]:
+def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Upload]:
     """Every upload a run of each top-level workflow makes, in file, job and step order: its
     own steps', and those of the repository's reusable workflows it calls, at any depth (listed
     under its identity, with the calling job and the chain of files called). Where no top-level
-    workflow uploads, the uploads of reusable workflows that nothing here calls."""
+    workflow uploads, the uploads of reusable workflows that nothing here calls. Uploads to
+    other indexes than PyPI and TestPyPI are left out (or alone, with `other_indexes`)."""
     by_file = {w.file: w for w in project.workflows}
     own = {
         w.file: [
@@ -297,11 +301,15 @@ def find_uploads(project: Project) -> list[Upload]:
                 )
         return found
 
+    def wanted(upload: Upload) -> bool:
+        return (upload.index == "other") == other_indexes
+
     uploads = [
         upload
         for w in project.workflows
         if not w.reusable
         for upload in made_by(w, frozenset({w.file}))
+        if wanted(upload)
     ]
     if not uploads:
         uploads = [
@@ -309,6 +317,7 @@ def find_uploads(project: Project) -> list[Upload]:
             for w in project.workflows
             if w.reusable
             for upload in made_by(w, frozenset({w.file}))
+            if wanted(upload)
         ]
     return uploads
 
@@ -898,6 +907,11 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                     )
 
     result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept) + skipped
+    for upload in find_uploads(project, other_indexes=True):
+        result.notes.append(
+            f"{upload.workflow.file} (job {upload.job.id}) uploads to another index than PyPI "
+            "and TestPyPI: it is left as it is."
+        )
     for file in publishing:
         workflow = by_file[file]
         if file in kept:
@@ -927,6 +941,7 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                 "requests that change the packaging (its paths: filter), and by hand: keep a "
                 "build in the project's CI if every pull request should build."
             )
+    result.notes = list(dict.fromkeys(result.notes))
     result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
     return result
 
