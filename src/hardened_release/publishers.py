@@ -727,41 +727,82 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     """What adoption does with `project`. `given` holds the answers the user gave (`-d`): they
     win over the proposals, and the outcomes and steps left are written for them."""
     given = dict(given or {})
-    result = Plan()
     uploads = find_uploads(project)
     by_file = {w.file: w for w in project.workflows}
-    files = list(by_file)
 
-    # Which workflows publish: the files with uploads, and the files that call them.
-    publishing: list[str] = []
-    for upload in uploads:
-        for file in (*upload.chain, upload.workflow.file):
-            if file not in publishing:
-                publishing.append(file)
-    publishing.sort(key=files.index)
-
-    def publishing_call(workflow: Workflow, job: Job) -> bool:
-        return bool(job.calls) and any(_is_upload_job(u, workflow, job) for u in uploads)
-
+    # Which workflows publish (the files with uploads, and the files that call them), what
+    # each of their jobs does, and which of them stay (those that also do something else).
+    publishing = sorted(
+        {file for u in uploads for file in (*u.chain, u.workflow.file)}, key=list(by_file).index
+    )
     kinds = {
         file: {
             id: job_kind(
                 project,
                 job,
-                {id} if publishing_call(by_file[file], job) else set(),
+                {id}
+                if job.calls and any(_is_upload_job(u, by_file[file], job) for u in uploads)
+                else set(),
             )
             for id, job in by_file[file].jobs.items()
         }
         for file in publishing
     }
-    owner = _template_owner(project)
     kept = {
         file
         for file in publishing
         if "other" in kinds[file].values()
         or ("test" in kinds[file].values() and _is_ci(by_file[file]))
     }
+    owner = _template_owner(project)
 
+    answers = propose(project, uploads, publishing, kept, owner)
+    gone = [f for f in publishing if f not in kept]  # replaced or deleted
+    release_workflow = str({**answers, **given}.get("release_workflow", "release.yml"))
+    zizmor = [
+        w.file for w in project.workflows if w.file not in gone and re.search(r"\bzizmor\b", w.text)
+    ]
+    answers["zizmor"] = (
+        "own" if zizmor else ("release" if set(by_file) - set(gone) - {release_workflow} else "all")
+    )
+    final = {**answers, **given}
+    context = _Context(project, final, uploads)
+    removed = {file: _removed_jobs(by_file[file], kinds[file]) for file in kept}
+
+    result = Plan(answers=answers)
+    for file in publishing:
+        workflow = by_file[file]
+        for id, job in workflow.jobs.items():
+            if file in kept and id not in removed[file]:
+                job_fate: tuple[Fate, str] = ("kept in place", str(workflow.path))
+            else:
+                job_fate = _job_outcome(context, workflow, job, kinds[file][id])
+            result.outcomes.append(Outcome(file, id, None, *job_fate))
+            for step in job.steps:
+                fate = _step_outcome(context, workflow, job, step, job_fate)
+                result.outcomes.append(Outcome(file, id, step.name, *fate))
+    result.edits = _edits(uploads, publishing, by_file, kept, removed, release_workflow, zizmor)
+    notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    notes += _notes_on_edits(project, publishing, by_file, kept, removed, release_workflow, zizmor)
+    result.notes = list(dict.fromkeys(notes))
+    result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
+    return result
+
+
+def propose(
+    project: Project,
+    uploads: list[Upload],
+    publishing: list[str],
+    kept: set[str],
+    owner: Mapping[str, str],
+) -> dict[str, Any]:
+    """The answers adoption proposes (but `zizmor`, which needs the release workflow's name):
+    where the release workflow keeps the trusted publisher of the upload that matters most
+    (PyPI's before TestPyPI's, trusted before a token, a workflow that only releases before
+    one that stays), its environments and trigger, the tag rule, the build tool, the checks and
+    the GitHub release that the old workflows had."""
+    by_file = {w.file: w for w in project.workflows}
+    files = list(by_file)
     answers: dict[str, Any] = {}
     if uploads:
         primary = min(
@@ -813,73 +854,60 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
         answers["tag_pattern"] = style
 
     steps = [
-        (by_file[file], job, step)
-        for file in publishing
-        for job in by_file[file].jobs.values()
-        for step in job.steps
+        step for file in publishing for job in by_file[file].jobs.values() for step in job.steps
     ]
-    step_kinds = [step_kind(project, step) for _, _, step in steps]
-    if project.compiled or project.cibuildwheel or "cibuildwheel" in step_kinds:
+    kinds = [step_kind(project, step) for step in steps]
+    if project.compiled or project.cibuildwheel or "cibuildwheel" in kinds:
         answers["build_tool"] = "cibuildwheel"
-    elif any(re.search(r"\buvx?\s+build\b", s.run) for _, _, s in steps):
+    elif any(re.search(r"\buvx?\s+build\b", step.run) for step in steps):
         answers["build_tool"] = "uv"
-    if {"inspect", "check-wheel-contents"} & set(step_kinds):
+    if {"inspect", "check-wheel-contents"} & set(kinds):
         answers["check_wheel_contents"] = True
-    releases = [s for (_, _, s), k in zip(steps, step_kinds, strict=True) if k == "github release"]
+    releases = [step for step, kind in zip(steps, kinds, strict=True) if kind == "github release"]
     if releases and answers.get("release_trigger") != "release":
         draft = any(
             "--draft" in s.run or str(s.inputs.get("draft", "")).lower() == "true" for s in releases
         )
         answers["github_release"] = "draft" if draft else "published"
+    return answers
 
-    final = {**answers, **given}
-    release_workflow = str(final.get("release_workflow", "release.yml"))
-    gone = [f for f in publishing if f not in kept]  # replaced or deleted
-    zizmor = [
-        w.file for w in project.workflows if w.file not in gone and re.search(r"\bzizmor\b", w.text)
-    ]
-    answers["zizmor"] = (
-        "own" if zizmor else ("release" if set(files) - set(gone) - {release_workflow} else "all")
-    )
-    final = {**answers, **given}
-    result.answers = answers
 
-    # What becomes of each job and step.
-    context = _Context(project, final, uploads)
-    removed: dict[str, list[str]] = {}
-    for file in kept:
-        workflow = by_file[file]
-        out = [id for id, kind in kinds[file].items() if kind in ("publish", "call")]
-        grew = True
-        while grew:
-            grew = False
-            for id, job in workflow.jobs.items():
-                if (
-                    id not in out
-                    and kinds[file][id] in ("github release", "tag", "rollback", "zipapp")
-                    and set(job.needs) & set(out)
-                ):
-                    out.append(id)
-                    grew = True
-        removed[file] = [id for id in workflow.jobs if id in out]
-    for file in publishing:
-        workflow = by_file[file]
+def _removed_jobs(workflow: Workflow, kinds: Mapping[str, str]) -> list[str]:
+    """The jobs that go from a workflow that stays: those that publish, and the release jobs
+    that run after them (making the GitHub release, tagging, rolling back)."""
+    out = [id for id, kind in kinds.items() if kind in ("publish", "call")]
+    grew = True
+    while grew:
+        grew = False
         for id, job in workflow.jobs.items():
-            if file in kept and id not in removed[file]:
-                job_fate: tuple[Fate, str] = ("kept in place", str(workflow.path))
-            else:
-                job_fate = _job_outcome(context, workflow, job, kinds[file][id])
-            result.outcomes.append(Outcome(file, id, None, *job_fate))
-            for step in job.steps:
-                fate = _step_outcome(context, workflow, job, step, job_fate)
-                result.outcomes.append(Outcome(file, id, step.name, *fate))
+            if (
+                id not in out
+                and kinds[id] in ("github release", "tag", "rollback", "zipapp")
+                and set(job.needs) & set(out)
+            ):
+                out.append(id)
+                grew = True
+    return [id for id in workflow.jobs if id in out]
 
-    # The edits of the project's files.
+
+def _edits(
+    uploads: list[Upload],
+    publishing: list[str],
+    by_file: Mapping[str, Workflow],
+    kept: set[str],
+    removed: Mapping[str, list[str]],
+    release_workflow: str,
+    zizmor: list[str],
+) -> list[Any]:
+    """The edits of the project's files: jobs removed from the workflows that stay, the other
+    publishing workflows deleted (but the release workflow's own file, which the render
+    replaces), and the kept zizmor workflows' paths: filters widened to the new files."""
+    found: list[Any] = []
     only = f"only {release_workflow} publishes"
     for file in publishing:
         path = str(by_file[file].path)
         if file in kept:
-            result.edits.append(edits.RemoveJobs(path, tuple(removed[file]), only))
+            found.append(edits.RemoveJobs(path, tuple(removed[file]), only))
         elif file != release_workflow:
             callers = sorted(
                 {u.chain[i - 1] for u in uploads for i, f in enumerate(u.chain) if f == file and i}
@@ -889,26 +917,46 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                 if by_file[file].reusable
                 else f"every duty it had, {release_workflow} now does or drops on purpose"
             )
-            result.edits.append(edits.DeleteWorkflow(path, why))
-    new_files = (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
-    skipped: list[str] = []
+            found.append(edits.DeleteWorkflow(path, why))
     for file in zizmor:
-        widen = edits.WidenPaths(str(by_file[file].path), new_files)
+        widen = edits.WidenPaths(str(by_file[file].path), _new_files(release_workflow))
         if widen.missing(by_file[file].data):
-            result.edits.append(widen)
+            found.append(widen)
+    return found
+
+
+def _new_files(release_workflow: str) -> tuple[str, ...]:
+    """The files a kept zizmor workflow must see to audit the release setup."""
+    return (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
+
+
+def _notes_on_edits(
+    project: Project,
+    publishing: list[str],
+    by_file: Mapping[str, Workflow],
+    kept: set[str],
+    removed: Mapping[str, list[str]],
+    release_workflow: str,
+    zizmor: list[str],
+) -> list[str]:
+    """What the edits cannot do, or change besides their files."""
+    notes: list[str] = []
+    for file in zizmor:
         for event, spec in by_file[file].triggers.items():
             ignore = _mapping(spec).get("paths-ignore")
             if isinstance(ignore, list):
-                hidden = [f for f in new_files if edits.filter_sees([str(p) for p in ignore], f)]
+                hidden = [
+                    f
+                    for f in _new_files(release_workflow)
+                    if edits.filter_sees([str(p) for p in ignore], f)
+                ]
                 if hidden:
-                    skipped.append(
+                    notes.append(
                         f"{file}'s paths-ignore ({event}) skips {', '.join(hidden)}: take that "
                         "pattern out, so that zizmor audits the release setup."
                     )
-
-    result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept) + skipped
     for upload in find_uploads(project, other_indexes=True):
-        result.notes.append(
+        notes.append(
             f"{upload.workflow.file} (job {upload.job.id}) uploads to another index than PyPI "
             "and TestPyPI: it is left as it is."
         )
@@ -929,21 +977,19 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                     }
                 )
                 if reads:
-                    result.notes.append(
+                    notes.append(
                         f"{file}: job {id} reads needs.{', needs.'.join(reads)}, which adoption "
                         "removes: change what it reads, or actionlint fails on it."
                     )
         elif "pull_request" in workflow.triggers and not _mapping(
             workflow.triggers.get("pull_request")
         ).get("paths"):
-            result.notes.append(
+            notes.append(
                 f"{file} built on every pull request; the release workflow builds on pull "
                 "requests that change the packaging (its paths: filter), and by hand: keep a "
                 "build in the project's CI if every pull request should build."
             )
-    result.notes = list(dict.fromkeys(result.notes))
-    result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
-    return result
+    return notes
 
 
 def _template_owner(project: Project) -> dict[str, str]:
