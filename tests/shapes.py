@@ -37,8 +37,8 @@ TAGS: dict[str, list[str]] = {
     "draft-provenance-tokens": ["3.0.0", "3.0.1"],
 }
 
-#: Build backends, and build requirements, that mean compiled extensions.
-COMPILED = ("mesonpy", "scikit_build_core.build", "maturin", "extension-helpers", "Cython")
+#: Build backends that mean compiled extensions (and setuptools with a setup.py that has them).
+COMPILED = ("mesonpy", "scikit_build_core.build", "maturin")
 
 
 def shapes() -> list[str]:
@@ -46,13 +46,22 @@ def shapes() -> list[str]:
 
 
 def project(shape: str, root: Path | None = None) -> Project:
-    """The shape's repository as adoption reads it (`root` for a copy of it elsewhere)."""
+    """The shape's repository as adoption reads it (`root` for a copy of it elsewhere), with
+    the shape's tags: `project.read` where the package has it, else the same facts here."""
     root = root or REPOS / shape
+    try:
+        from hardened_release.project import read  # type: ignore[attr-defined]
+    except ImportError:
+        read = None
+    if read is not None:
+        found = read(root)
+        found.tags = TAGS.get(shape, [])  # a fixture folder is no git repository of its own
+        return found
     pyproject = tomllib.loads(
         (root / "pyproject.toml").read_text() if (root / "pyproject.toml").exists() else ""
     )
     backend = pyproject.get("build-system", {}).get("build-backend")
-    requires = " ".join(pyproject.get("build-system", {}).get("requires", []))
+    setup = root / "setup.py"
     templates = {
         path.name: yaml.safe_load(path.read_text()) for path in root.glob(".copier-answers*.y*ml")
     }
@@ -61,7 +70,7 @@ def project(shape: str, root: Path | None = None) -> Project:
         workflows=workflows.read_all(root),
         tags=TAGS.get(shape, []),
         build_backend=backend,
-        compiled=backend in COMPILED or any(name in requires for name in COMPILED),
+        compiled=backend in COMPILED or (setup.is_file() and "Extension(" in setup.read_text()),
         cibuildwheel="cibuildwheel" in pyproject.get("tool", {}),
         templates=templates,
         dependabot=next((p.relative_to(root) for p in root.glob(".github/dependabot.y*ml")), None),
