@@ -813,3 +813,31 @@ def test_an_upload_to_a_private_index_is_left_alone(tmp_path: Path) -> None:
         "internal.yml (job upload) uploads to another index than PyPI and TestPyPI: it is left "
         "as it is."
     ]
+
+
+@pytest.mark.parametrize(
+    ("on", "trigger", "said"),
+    [
+        ("release:\n    types: [created]", "release", "ran when a release was created"),
+        (
+            "workflow_run:\n    workflows: [CI]\n    types: [completed]",
+            "tag",
+            "ran after CI; the release workflow runs on the release tag itself",
+        ),
+    ],
+)
+def test_triggers_the_release_workflow_has_not(
+    tmp_path: Path, on: str, trigger: str, said: str
+) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/publish.yml": (
+                f"on:\n  {on}\njobs:\n  up:\n    runs-on: x\n    environment: pypi\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_trigger"] == trigger
+    assert any(said in note for note in plan.notes)

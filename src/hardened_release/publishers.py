@@ -463,6 +463,8 @@ def _trigger(workflow: Workflow, jobs: list[Job]) -> str:
         "push" in triggers and any(on_tags.search(job.condition) for job in jobs)
     ):
         return "tag"
+    if "workflow_run" in triggers:
+        return "tag"  # it ran after another workflow, on the tag that workflow ran on
     if "workflow_dispatch" in triggers:
         return "workflow_dispatch"
     return "release"
@@ -1032,6 +1034,22 @@ def _notes(
                 f"{template} writes {file}, so the release workflow is a file of its own, "
                 f"{release_workflow}, and {file} is deleted: that template's updates then "
                 "leave it deleted, and never conflict with the release workflow."
+            )
+    for file in dict.fromkeys(u.identity for u in uploads):
+        triggers = by_file[file].triggers
+        types = _mapping(triggers.get("release")).get("types")
+        types = [types] if isinstance(types, str) else list(types or [])
+        if "release" in triggers and types and "published" not in types:
+            notes.append(
+                f"{file} ran when a release was {' or '.join(map(str, types))}; the release "
+                "workflow runs when one is published."
+            )
+        if "workflow_run" in triggers and final.get("release_trigger") == "tag":
+            ran_after = _mapping(triggers["workflow_run"]).get("workflows") or []
+            notes.append(
+                f"{file} ran after {', '.join(map(str, ran_after)) or 'another workflow'}; the "
+                "release workflow runs on the release tag itself: make that workflow a required "
+                "check of the default branch, so that the tagged commit has passed it."
             )
     for file in publishing:
         workflow = by_file[file]
