@@ -841,3 +841,27 @@ def test_triggers_the_release_workflow_has_not(
     plan = publishers.plan(found)
     assert plan.answers["release_trigger"] == trigger
     assert any(said in note for note in plan.notes)
+
+
+def test_a_document_that_shows_an_upload_is_no_script(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            "docs/releasing.md": "Run `twine upload dist/*`.\n",
+            "tools/release": "#!/bin/sh\nuv publish\n",
+            ".github/workflows/ci.yml": (
+                "on: [push, pull_request]\njobs:\n  docs:\n    runs-on: x\n    steps:\n"
+                "      - run: markdownlint docs/releasing.md\n"
+            ),
+            ".github/workflows/release.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n  up:\n    runs-on: x\n    steps:\n"
+                "      - run: tools/release\n"
+            ),
+        },
+    )
+    (upload,) = publishers.find_uploads(found)
+    assert (upload.workflow.file, upload.script, upload.tool) == (
+        "release.yml",
+        "tools/release",
+        "uv publish",
+    )

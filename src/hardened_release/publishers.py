@@ -145,9 +145,14 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
         if not token or "$" in token or token.startswith("-") or "://" in token:
             continue
         path = token.removeprefix("./")
-        if "/" not in path and not re.search(r"\.(sh|bash|py|ps1|mk)$", path):
+        script = re.search(r"\.(sh|bash|zsh|py|ps1)$", path)
+        if "/" not in path and not script:
             continue
         text = project.text(path)
+        # Only what runs: a script by its suffix, or a file with a #! line (never a document
+        # that happens to show an upload command, such as RELEASING.md).
+        if text is not None and not script and not text.startswith("#!"):
+            continue
         if text is not None and all(path != p for p, _ in found):
             found.append((path, text))
             if depth > 1:
