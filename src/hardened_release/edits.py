@@ -13,11 +13,21 @@ import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from hardened_release import workflows
+
+
+class Edit(Protocol):
+    """An edit of one of the project's files."""
+
+    path: str  # relative to the repository's root
+
+    def apply(self, root: Path) -> str:
+        """Make the edit under `root`; the line the report prints."""
+        ...
 
 
 def mend_needs(jobs: MutableMapping[str, Any], removed: Iterable[str]) -> list[str]:

@@ -3,9 +3,9 @@ TestPyPI today, what becomes of each of their jobs and steps, which answers the 
 workflow takes from them, which of the project's files are edited, and what is left to do by
 hand on PyPI and GitHub.
 
-`plan(project)` is a pure function of `Project` (plain data read once by `adopt`); nothing
-here writes. The edits it returns (hardened_release.edits) are applied by `adopt` after the
-template is rendered.
+`plan(project, given)` is a pure function of `Project` (plain data read once by `adopt`) and
+of the answers the user gave; nothing here writes. The edits it returns
+(hardened_release.edits) are applied by `adopt` after the template is rendered.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Plan:
     #: Every job and step of every workflow that publishes today, in file and job order.
     outcomes: list[Outcome] = field(default_factory=list)
     #: Edits of the project's own files, applied after rendering (hardened_release.edits).
-    edits: list[Any] = field(default_factory=list)
+    edits: list[edits.Edit] = field(default_factory=list)
     #: The PyPI steps, then the GitHub steps, left to the user, in order.
     steps_left: list[str] = field(default_factory=list)
     #: Anything else the report must say.
@@ -905,11 +905,11 @@ def _edits(
     removed: Mapping[str, list[str]],
     release_workflow: str,
     zizmor: list[str],
-) -> list[Any]:
+) -> list[edits.Edit]:
     """The edits of the project's files: jobs removed from the workflows that stay, the other
     publishing workflows deleted (but the release workflow's own file, which the render
     replaces), and the kept zizmor workflows' paths: filters widened to the new files."""
-    found: list[Any] = []
+    found: list[edits.Edit] = []
     only = f"only {release_workflow} publishes"
     for file in publishing:
         path = str(by_file[file].path)
