@@ -782,6 +782,9 @@ ODD_WORKFLOWS = [
     "on:\n  workflow_call:\njobs:\n  a:\n    environment:\n      name: ${{ inputs.env }}\n"
     "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n"
     "          password: ${{ secrets.T }}\n",
+    "on: [push, pull_request]\njobs:\n  t:\n    needs: 3\n    steps:\n      - run: pytest\n"
+    "  up:\n    needs: {x: 1}\n    steps:\n      - run: uv publish\n"
+    "  after:\n    needs: [up, 4]\n    steps:\n      - run: echo\n",
 ]
 
 
@@ -791,6 +794,8 @@ def test_odd_workflows_never_raise(tmp_path: Path, text: str) -> None:
     plan = publishers.plan(found, {"testpypi": True})
     assert all(o.fate in FATES for o in plan.outcomes)
     assert plan.steps_left
+    for edit in plan.edits:
+        assert edit.apply(tmp_path)
 
 
 def test_an_upload_to_a_private_index_is_left_alone(tmp_path: Path) -> None:

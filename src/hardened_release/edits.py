@@ -41,7 +41,7 @@ def mend_needs(jobs: MutableMapping[str, Any], removed: Iterable[str]) -> list[s
         value = spec.get("needs") if isinstance(spec, Mapping) else None
         if isinstance(value, str):
             return [value]
-        return [item for item in value or () if isinstance(item, str)]
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
     # What each removed job stood for: its own needs, with removed ones expanded in turn.
     def expand(job: str, seen: frozenset[str] = frozenset()) -> list[str]:

@@ -161,7 +161,8 @@ class Job:
         value = self.data.get("needs")
         if isinstance(value, str):
             return (value,)
-        return tuple(item for item in value or () if isinstance(item, str))
+        items = value if isinstance(value, list) else ()
+        return tuple(item for item in items if isinstance(item, str))
 
     @property
     def environment(self) -> str | None:
