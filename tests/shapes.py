@@ -18,6 +18,26 @@ from hardened_release.project import Project
 
 REPOS = Path(__file__).parent / "fixtures" / "repos"
 
+#: What each shape is, as issue 17 lists them.
+SHAPES: dict[str, str] = {
+    "trusted-publisher": "one workflow that only publishes, with trusted publishing",
+    "github-release-beside": "a publish job beside a job that makes the GitHub release",
+    "dispatch-version": "a dispatch with a version input that tags after uploading, an owner "
+    "guard, build-and-inspect",
+    "token-script": "a token upload in a script the workflow calls with TWINE_PASSWORD set",
+    "ci-publishes": "a CI workflow whose last job publishes; a zizmor workflow with paths:",
+    "release-yaml-zipapp": "release.yaml that attaches a zipapp and rolls back on failure",
+    "draft-sha256": "a draft GitHub release with SHA-256 sums; owner guards; uv build",
+    "cibuildwheel-matrix": "a cibuildwheel matrix from --print-build-identifiers, CIBW_* env",
+    "dispatch-ref": "a dispatch input naming a ref that is checked against a tag; poetry",
+    "meson-compiled": "a compiled project (meson-python) built as if pure Python",
+    "reusable-publisher": "a reusable publishing workflow (on: workflow_call) and its caller",
+    "staged-testpypi": "TestPyPI on every push, PyPI on a release, a zizmor workflow",
+    "cookie-cd": "scientific-python/cookie's cd.yml, which that template updates",
+    "remote-reusable": "a call of another repository's publishing workflow with a token",
+    "draft-provenance-tokens": "tokens to TestPyPI then PyPI, a draft release, SLSA provenance",
+}
+
 #: Each shape's git tags (a folder of files cannot hold them).
 TAGS: dict[str, list[str]] = {
     "trusted-publisher": ["v1.0.0", "v1.1.0"],

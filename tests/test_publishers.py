@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from shapes import REPOS, project, shapes
+from shapes import REPOS, SHAPES, TAGS, project, shapes
 
 from hardened_release import edits, publishers, workflows
 from hardened_release.project import Project
@@ -57,7 +57,7 @@ def adopted(shape: str, tmp_path: Path) -> tuple[Plan, Project]:
 
 
 def test_there_is_a_fixture_for_every_shape_of_the_issue() -> None:
-    assert len(shapes()) >= 15
+    assert shapes() == sorted(SHAPES) == sorted(TAGS)
 
 
 @pytest.mark.parametrize("shape", shapes())
