@@ -86,3 +86,18 @@ def test_a_file_that_is_not_a_workflow_is_named(tmp_path: Path) -> None:
     write(tmp_path, "broken.yml", "- a list\n")
     with pytest.raises(workflows.WorkflowError, match=r"broken\.yml is not a workflow"):
         workflows.read_all(tmp_path)
+
+
+def test_odd_values_read_as_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "odd.yml",
+        "on: 5\njobs:\n  a:\n    needs: 3\n    steps: x\n    environment: {}\n"
+        "  b:\n    needs: {a: 1}\n    steps:\n      - run: 3\n        with: str\n",
+    )
+    (workflow,) = workflows.read_all(tmp_path)
+    assert workflow.triggers == {}
+    a, b = workflow.jobs.values()
+    assert (a.needs, a.steps, a.environment, b.needs) == ((), [], None, ())
+    (step,) = b.steps
+    assert (step.run, step.inputs, step.name) == ("", {}, "step 1")

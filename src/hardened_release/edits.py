@@ -13,11 +13,21 @@ import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from hardened_release import workflows
+
+
+class Edit(Protocol):
+    """An edit of one of the project's files."""
+
+    path: str  # relative to the repository's root
+
+    def apply(self, root: Path) -> str:
+        """Make the edit under `root`; the line the report prints."""
+        ...
 
 
 def mend_needs(jobs: MutableMapping[str, Any], removed: Iterable[str]) -> list[str]:
@@ -31,7 +41,7 @@ def mend_needs(jobs: MutableMapping[str, Any], removed: Iterable[str]) -> list[s
         value = spec.get("needs") if isinstance(spec, Mapping) else None
         if isinstance(value, str):
             return [value]
-        return [item for item in value or () if isinstance(item, str)]
+        return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
     # What each removed job stood for: its own needs, with removed ones expanded in turn.
     def expand(job: str, seen: frozenset[str] = frozenset()) -> list[str]:
@@ -62,13 +72,72 @@ def mend_needs(jobs: MutableMapping[str, Any], removed: Iterable[str]) -> list[s
             del spec["needs"]
         elif isinstance(value, str) and len(new) == 1:
             spec["needs"] = new[0]
+        elif isinstance(value, CommentedSeq):
+            del value[:]
+            value.extend(new)
         else:
-            block = isinstance(value, CommentedSeq) and not value.fa.flow_style()
             seq = CommentedSeq(new)
-            if not block:
-                seq.fa.set_flow_style()
+            seq.fa.set_flow_style()
             spec["needs"] = seq
     return mended
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def cut_jobs(text: str, ids: Iterable[str]) -> str:
+    """A workflow's text without the lines of the jobs `ids`: each job's key, its body, and
+    the comment lines right above its key; comments above the next job stay with that job."""
+    ids = set(ids)
+    lines = text.splitlines(keepends=True)
+    top = next((i for i, line in enumerate(lines) if re.match(r"jobs\s*:\s*(#.*)?$", line)), None)
+    if top is None:
+        return text
+
+    def code(line: str) -> bool:
+        return bool(line.strip()) and not line.lstrip().startswith("#")
+
+    first = next((i for i in range(top + 1, len(lines)) if code(lines[i])), None)
+    if first is None:
+        return text
+    indent = _indent_of(lines[first])
+    end = next(
+        (i for i in range(first, len(lines)) if code(lines[i]) and _indent_of(lines[i]) < indent),
+        len(lines),
+    )
+    keys = [i for i in range(first, end) if code(lines[i]) and _indent_of(lines[i]) == indent]
+    drop: set[int] = set()
+    for n, key in enumerate(keys):
+        name = lines[key].strip().split(":", 1)[0].strip().strip("'\"")
+        if name not in ids:
+            continue
+        start = key
+        while start - 1 > top and lines[start - 1].lstrip().startswith("#"):
+            if _indent_of(lines[start - 1]) != indent:
+                break
+            start -= 1
+        stop = keys[n + 1] if n + 1 < len(keys) else end
+        while stop - 1 > key and (
+            not lines[stop - 1].strip()
+            or (lines[stop - 1].lstrip().startswith("#") and _indent_of(lines[stop - 1]) <= indent)
+        ):
+            stop -= 1
+        if n + 1 == len(keys):  # the last job: the blank lines above it go with it
+            while start - 1 > top and not lines[start - 1].strip():
+                start -= 1
+        # One blank line between the jobs that stay, as before.
+        while (
+            stop < len(lines)
+            and not lines[stop].strip()
+            and (start == 0 or not lines[start - 1].strip())
+        ):
+            stop += 1
+        drop.update(range(start, stop))
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    while len(kept) > 1 and not kept[-1].strip():
+        kept.pop()
+    return "".join(kept)
 
 
 @dataclass(frozen=True)
@@ -81,10 +150,18 @@ class RemoveJobs:
     reason: str  # such as "only the release workflow publishes"
 
     def apply(self, root: Path) -> str:
+        path = root / self.path
+        before = workflows.read(root, Path(self.path))
+        needs = {id: list(job.needs) for id, job in before.jobs.items() if id in self.jobs}
+        # The jobs' lines go as text, so that a comment above the next job stays with it (a
+        # YAML tree would keep it with the job above); then the needs are mended in the tree.
+        path.write_text(cut_jobs(before.text, self.jobs), encoding="utf-8")
         workflow = workflows.read(root, Path(self.path))
         jobs = workflow.data["jobs"]
+        for job, their_needs in needs.items():
+            jobs[job] = {"needs": their_needs}  # stands in for the job whose lines went
         mended = mend_needs(jobs, self.jobs)
-        (root / self.path).write_text(workflow.dump(), encoding="utf-8")
+        path.write_text(workflow.dump(), encoding="utf-8")
         removed = ", ".join(self.jobs)
         also = f"; the needs: of {', '.join(mended)} now name what it needed" if mended else ""
         plural = "s" if len(self.jobs) > 1 else ""
@@ -161,6 +238,8 @@ class WidenPaths:
         on = data.get("on") if isinstance(data, Mapping) else None
         found: dict[str, list[str]] = {}
         for event, spec in on.items() if isinstance(on, Mapping) else ():
+            if event not in ("push", "pull_request", "pull_request_target"):
+                continue  # the only events with paths: filters
             filters = spec.get("paths") if isinstance(spec, Mapping) else None
             if not isinstance(filters, list):
                 continue
@@ -202,29 +281,102 @@ def _covers(theirs: Any, ours: Any) -> bool:
     return their_kind == our_kind and all(d in their_dirs for d in our_dirs)
 
 
+def _plain(value: Any) -> Any:
+    """A copy of parsed YAML without the comments the template attached to it."""
+    if isinstance(value, Mapping):
+        return CommentedMap((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return CommentedSeq(_plain(v) for v in value)
+    return value
+
+
+def _cooldown(entry: Any) -> int:
+    cooldown = entry.get("cooldown") if isinstance(entry, Mapping) else None
+    days = cooldown.get("default-days") if isinstance(cooldown, Mapping) else None
+    return days if isinstance(days, int) else 0
+
+
+def _entries_text(template_text: str) -> list[str]:
+    """The text of each entry of the template's `updates:`, with the comment lines above it."""
+    lines = template_text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("updates:")) + 1
+    level = next((_indent(line) for line in lines[start:] if line.lstrip().startswith("- ")), 0)
+    entries: list[str] = []
+    pending: list[str] = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith((" ", "-", "#")):
+            break
+        stripped = line.lstrip()
+        if stripped.startswith("- ") and _indent(line) == level:
+            entries.append("".join(pending) + line)
+            pending = []
+        elif stripped.startswith("#") and (not entries or _indent(line) <= level):
+            pending.append(line)
+        elif entries:
+            entries[-1] += "".join(pending) + line
+            pending = []
+    return entries
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _dash(text: str) -> int:
+    """The indentation of the first `- ` of an entry's text."""
+    return next(_indent(line) for line in text.splitlines() if line.lstrip().startswith("- "))
+
+
+def _append_entries(text: str, entries: list[str]) -> str:
+    """`text` with the entries' text added at the end of its `updates:` list, indented as its
+    own entries are."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    start = next(i for i, line in enumerate(lines) if re.match(r"updates:", line)) + 1
+    end = start
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if line.strip() and not line.startswith((" ", "-", "#")):
+            break
+        if line.strip() and not line.lstrip().startswith("#"):
+            end = index + 1
+    theirs = next((_indent(line) for line in lines[start:end] if line.lstrip().startswith("- ")), 2)
+    added = []
+    for entry in entries:
+        shift = theirs - _dash(entry)
+        for line in entry.splitlines(keepends=True):
+            added.append(" " * shift + line if shift >= 0 else line[min(-shift, _indent(line)) :])
+    return "".join(lines[:end] + added + lines[end:])
+
+
 def merge_dependabot(project_text: str, template_text: str) -> str:
-    """The project's Dependabot config with what the template's asks for and it lacks: an
-    entry per ecosystem and directory the template has (appended, with the template's comments),
-    and, in an entry the project already has, a grouping and a cooldown at least as long as the
-    template's. Everything else stays as the project wrote it, comments included; a config that
-    lacks nothing is returned byte for byte."""
-    yaml = workflows.round_trip()
+    """The project's Dependabot config with what the template's asks for and it lacks: the
+    template's entries (ecosystem and directory) it has no entry for, appended with their
+    comments; and in an entry it has, a grouping and a cooldown at least as long as the
+    template's. All else stays as the project wrote it, comments included: its schedules,
+    labels, registries and other ecosystems. A config that lacks nothing comes back byte for
+    byte."""
+    yaml = workflows.round_trip(project_text)
     theirs = yaml.load(project_text)
-    ours = yaml.load(template_text)
+    ours = workflows.round_trip().load(template_text)
     if not isinstance(theirs, MutableMapping):
         return template_text
-    their_updates = theirs.get("updates")
-    if not isinstance(their_updates, list):
-        their_updates = theirs["updates"] = CommentedSeq()
+    if not isinstance(theirs.get("updates"), list):
+        text = project_text.rstrip("\n") + "\n" if project_text.strip() else "version: 2\n"
+        if "updates" in theirs:  # `updates:` with nothing under it
+            text = re.sub(r"(?m)^updates:.*\n?", "", text)
+        return _append_entries(text + "updates:\n", _entries_text(template_text))
+    their_updates = theirs["updates"]
     changed = False
-    for entry in ours.get("updates") or ():
+    missing: list[str] = []
+    for entry, text in zip(ours.get("updates") or (), _entries_text(template_text), strict=True):
         match = next((t for t in their_updates if _covers(t, entry)), None)
         if match is None:
-            their_updates.append(entry)
-            changed = True
+            missing.append(text)
             continue
         if entry.get("groups") and not match.get("groups"):
-            match["groups"] = entry["groups"]
+            match["groups"] = _plain(entry["groups"])
             changed = True
         want = _cooldown(entry)
         if want and _cooldown(match) < want:
@@ -234,14 +386,9 @@ def merge_dependabot(project_text: str, template_text: str) -> str:
             else:
                 match["cooldown"] = CommentedMap({"default-days": want})
             changed = True
-    if not changed:
-        return project_text
-    stream = io.StringIO()
-    yaml.dump(theirs, stream)
-    return stream.getvalue()
-
-
-def _cooldown(entry: Any) -> int:
-    cooldown = entry.get("cooldown") if isinstance(entry, Mapping) else None
-    days = cooldown.get("default-days") if isinstance(cooldown, Mapping) else None
-    return days if isinstance(days, int) else 0
+    text = project_text
+    if changed:
+        stream = io.StringIO()
+        yaml.dump(theirs, stream)
+        text = stream.getvalue()
+    return _append_entries(text, missing) if missing else text

@@ -3,17 +3,18 @@ TestPyPI today, what becomes of each of their jobs and steps, which answers the 
 workflow takes from them, which of the project's files are edited, and what is left to do by
 hand on PyPI and GitHub.
 
-`plan(project)` is a pure function of `Project` (plain data read once by `adopt`); nothing
-here writes. The edits it returns (hardened_release.edits) are applied by `adopt` after the
-template is rendered.
+`plan(project, given)` is a pure function of `Project` (plain data read once by `adopt`) and
+of the answers the user gave; nothing here writes. The edits it returns
+(hardened_release.edits) are applied by `adopt` after the template is rendered.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from hardened_release import edits
@@ -49,7 +50,7 @@ class Plan:
     #: Every job and step of every workflow that publishes today, in file and job order.
     outcomes: list[Outcome] = field(default_factory=list)
     #: Edits of the project's own files, applied after rendering (hardened_release.edits).
-    edits: list[Any] = field(default_factory=list)
+    edits: list[edits.Edit] = field(default_factory=list)
     #: The PyPI steps, then the GitHub steps, left to the user, in order.
     steps_left: list[str] = field(default_factory=list)
     #: Anything else the report must say.
@@ -59,6 +60,7 @@ class Plan:
 # The release workflow's jobs, by id, as the template writes them.
 BUILD, SDIST, WHEELS = "build", "sdist", "wheels"
 PUBLISH, PUBLISH_TESTPYPI, GITHUB_RELEASE = "publish", "publish-testpypi", "github-release"
+ATTEST = "attest"
 
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 PUBLISH_COMMAND = re.compile(
@@ -84,12 +86,16 @@ RELEASE_ACTIONS = (
     "actions/upload-release-asset",
     "svenstaro/upload-release-action",
 )
-ZIPAPP = re.compile(r"\bzipapp\b|\bshiv\b|\.pyz\b|\bpex\b")
+ZIPAPP = re.compile(r"[\w./-]*\.pyz\b|\bzipapp\b|\bshiv\b|\bpex\b")
 SHA256 = re.compile(r"\bsha256sum\b|\bshasum\s+-a\s*256\b|SHA256SUMS", re.IGNORECASE)
 REF_CHECK = re.compile(
     r"refs/tags|git\s+describe[^\n]*--exact-match|--points-at|git\s+rev-parse[^\n]*\^\{|tag\s+-l"
 )
 GUARD = re.compile(r"github\.repository_owner|github\.repository\s*==")
+INSTALL = re.compile(
+    r"^\s*(sudo\s+)?(python3?\s+-m\s+)?(pip3?|pipx|uv\s+pip|uv\s+tool|poetry|pdm|apt-get|apt|brew)"
+    r"\s+install\b"
+)
 SETUP_ACTIONS = ("actions/setup-python", "astral-sh/setup-uv", "snok/install-poetry")
 SETUP_ACTION = re.compile(r"^[^/]+/setup-[\w.-]+$|/install-[\w-]+$")
 CREDENTIAL = re.compile(r"PASSWORD|TOKEN|AUTH|API_KEY", re.IGNORECASE)
@@ -102,7 +108,7 @@ ENVIRONMENT_NAME = re.compile(r"\A[A-Za-z0-9._-]{1,255}\Z")
 #: of that template's updates conflict with the release workflow.
 TEMPLATE_FILES = {"scientific-python/cookie": ("cd.yml",)}
 
-Index = Literal["pypi", "testpypi"]
+Index = Literal["pypi", "testpypi", "other"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,12 @@ class Upload:
     script: str = ""  # the script that uploads, where a `run:` line calls one
     identity: str = ""  # the workflow file PyPI's trusted publisher names (the caller's)
     caller: str = ""  # the id of the job that calls the reusable workflow, in `identity`
+    via: tuple[str, ...] = ()  # the reusable workflows called, from `identity` to `workflow`
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The files a run goes through, from the one PyPI trusts to the one that uploads."""
+        return (self.identity, *self.via)
 
     @property
     def trusted(self) -> bool:
@@ -133,9 +145,14 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
         if not token or "$" in token or token.startswith("-") or "://" in token:
             continue
         path = token.removeprefix("./")
-        if "/" not in path and not re.search(r"\.(sh|bash|py|ps1|mk)$", path):
+        script = re.search(r"\.(sh|bash|zsh|py|ps1)$", path)
+        if "/" not in path and not script:
             continue
         text = project.text(path)
+        # Only what runs: a script by its suffix, or a file with a #! line (never a document
+        # that happens to show an upload command, such as RELEASING.md).
+        if text is not None and not script and not text.startswith("#!"):
+            continue
         if text is not None and all(path != p for p, _ in found):
             found.append((path, text))
             if depth > 1:
@@ -185,6 +202,9 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
             target = step.run
     target += " " + " ".join(strings(dict(step.env))) + " " + " ".join(strings(job.data.get("env")))
     index: Index = "testpypi" if re.search(r"test\.pypi\.org|testpypi", target, re.I) else "pypi"
+    urls = re.findall(r"https?://[^\s'\"]+", target)
+    if urls and not any(re.search(r"(^|[/.])pypi\.org([/:]|$)", url) for url in urls):
+        index = "other"  # a private index: not what the release workflow replaces
     secrets = (
         _credential_secrets(step.inputs)
         | _credential_secrets(step.env)
@@ -220,62 +240,115 @@ def _local_callee(job: Job) -> str:
     return ""
 
 
-def find_uploads(project: Project) -> list[Upload]:
-    """Every upload every workflow makes, in file, job and step order; an upload in a reusable
-    workflow is listed once for each job that calls it, under the caller's identity too."""
+def _remote_publisher(job: Job) -> bool:
+    """Whether a call of another repository's reusable workflow publishes, as far as its name
+    and the secrets passed to it say."""
+    secrets = job.data.get("secrets")
+    names = " ".join(str(k) for k in _mapping(secrets)) + " " + " ".join(job.secrets)
+    return bool(re.search(r"pypi|publish", job.calls.split("@")[0], re.I)) or bool(
+        re.search(r"pypi", names, re.I)
+    )
+
+
+def _input_environment(callee_job: Job, caller: Job) -> str | None:
+    """The environment of a reusable workflow's job that names one of its inputs
+    (`${{ inputs.environment }}`), as the caller passes it."""
+    match = re.fullmatch(r"\$\{\{\s*inputs\.([A-Za-z_][\w-]*)\s*\}\}", callee_job.environment or "")
+    value = _mapping(caller.data.get("with")).get(match.group(1)) if match else None
+    return value if isinstance(value, str) and "${{" not in value else None
+
+
+def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Upload]:
+    """Every upload a run of each top-level workflow makes, in file, job and step order: its
+    own steps', and those of the repository's reusable workflows it calls, at any depth (listed
+    under its identity, with the calling job and the chain of files called). Where no top-level
+    workflow uploads, the uploads of reusable workflows that nothing here calls. Uploads to
+    other indexes than PyPI and TestPyPI are left out (or alone, with `other_indexes`)."""
     by_file = {w.file: w for w in project.workflows}
-    own: dict[str, list[Upload]] = {}
-    for workflow in project.workflows:
-        own[workflow.file] = [
+    own = {
+        w.file: [
             upload
-            for job in workflow.jobs.values()
+            for job in w.jobs.values()
             for step in job.steps
-            if (upload := _step_uploads(project, workflow, job, step))
+            if (upload := _step_uploads(project, w, job, step))
         ]
-    uploads: list[Upload] = []
-    for workflow in project.workflows:
-        uploads.extend(u for u in own[workflow.file] if not workflow.reusable)
+        for w in project.workflows
+    }
+
+    def made_by(workflow: Workflow, seen: frozenset[str]) -> list[Upload]:
+        found = list(own[workflow.file])
         for job in workflow.jobs.values():
+            if job.calls and not _local_callee(job) and _remote_publisher(job):
+                passed = tuple(s for s in job.secrets if not s.startswith("("))
+                target = " ".join(strings(job.data.get("with")))
+                index: Index = "testpypi" if re.search(r"test\.?pypi", target, re.I) else "pypi"
+                found.append(
+                    Upload(workflow, job, None, index, job.calls, passed, None, "", workflow.file)
+                )
             callee = by_file.get(_local_callee(job))
-            if callee is None:
+            if callee is None or callee.file in seen:
                 continue
-            passed = {s for s in job.secrets if not s.startswith("(")}
-            for upload in own[callee.file]:
-                secrets = tuple(sorted(set(upload.secrets) | passed)) if upload.secrets else ()
-                uploads.append(
-                    Upload(
-                        callee,
-                        upload.job,
-                        upload.step,
-                        upload.index,
-                        upload.tool,
-                        secrets,
-                        upload.environment,
-                        upload.script,
-                        workflow.file,
-                        job.id,
+            passed_secrets = {s for s in job.secrets if not s.startswith("(")}
+            for upload in made_by(callee, seen | {callee.file}):
+                secrets = upload.secrets and tuple(sorted(set(upload.secrets) | passed_secrets))
+                environment = upload.environment
+                if environment is None and upload.workflow is callee:
+                    environment = _input_environment(upload.job, job)
+                found.append(
+                    replace(
+                        upload,
+                        secrets=secrets,
+                        environment=environment,
+                        identity=workflow.file,
+                        caller=job.id,
+                        via=(callee.file, *upload.via),
                     )
                 )
-    if not uploads:  # reusable workflows that nobody here calls still publish when called
-        uploads = [u for w in project.workflows if w.reusable for u in own[w.file]]
+        return found
+
+    def wanted(upload: Upload) -> bool:
+        return (upload.index == "other") == other_indexes
+
+    uploads = [
+        upload
+        for w in project.workflows
+        if not w.reusable
+        for upload in made_by(w, frozenset({w.file}))
+        if wanted(upload)
+    ]
+    if not uploads:
+        uploads = [
+            upload
+            for w in project.workflows
+            if w.reusable
+            for upload in made_by(w, frozenset({w.file}))
+            if wanted(upload)
+        ]
     return uploads
 
 
 def step_kind(project: Project, step: Step) -> str:
     """What a step does, as far as releasing goes: one of "publish", "checkout", "setup",
-    "artifact", "build", "inspect", "cibuildwheel", "matrix", "twine check",
-    "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "tag", "rollback",
-    "ref check", "guard", "version", "test" and "other"."""
+    "artifact", "build", "date", "inspect", "cibuildwheel", "matrix", "twine check",
+    "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "notes", "tag",
+    "rollback", "ref check", "version", "test" and "other"."""
     action, run = step.action.lower(), step.run
     called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
     text = f"{run}\n{called}"
+    lines = [line for line in run.strip().splitlines() if line.strip()]
     if action == PUBLISH_ACTION or PUBLISH_COMMAND.search(text):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
-    assets = " ".join(strings(dict(step.inputs)))
     if action in RELEASE_ACTIONS or re.search(r"\bgh\s+release\s+(create|upload|edit)\b", text):
-        return "zipapp" if ZIPAPP.search(f"{assets} {text}") else "github release"
+        creates = action != "actions/upload-release-asset" and not re.search(
+            r"\bgh\s+release\s+upload\b", text
+        )
+        if not creates and ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {text}"):
+            return "zipapp"
+        return "github release"
+    if len(lines) == 1 and INSTALL.match(run):
+        return "setup"
     if ZIPAPP.search(text):
         return "zipapp"
     if TAG_COMMAND.search(text):
@@ -296,19 +369,23 @@ def step_kind(project: Project, step: Step) -> str:
         return "attest"
     if SHA256.search(text):
         return "sha256"
+    if "SOURCE_DATE_EPOCH" in text:
+        return "date"
     if action in ("actions/upload-artifact", "actions/download-artifact"):
-        return "artifact"
+        return "zipapp" if ZIPAPP.search(" ".join(strings(dict(step.inputs)))) else "artifact"
     if action == "actions/checkout":
         return "checkout"
     if action in SETUP_ACTIONS or SETUP_ACTION.search(action):
         return "setup"
+    if re.search(r"release[-_ ]notes|changelog", f"{step.name} {text}", re.I):
+        return "notes"
     if TEST_COMMAND.search(text) or action.startswith("codecov/"):
         return "test"
     if run and "inputs." in run and re.search(r"version", run, re.I) and not REF_CHECK.search(run):
         return "version"
     if REF_CHECK.search(text) or GUARD.search(text):
         return "ref check"
-    if re.match(r"^\s*(python3?\s+-m\s+)?(pip|pipx|uv\s+pip|poetry|pdm)\s+install\b", run):
+    if lines and all(INSTALL.match(line) for line in lines):
         return "setup"
     return "other"
 
@@ -317,29 +394,31 @@ def step_kind(project: Project, step: Step) -> str:
 JOB_KINDS = (
     "publish",
     "rollback",
-    "zipapp",
-    "github release",
-    "tag",
-    "cibuildwheel",
     "matrix",
+    "cibuildwheel",
     "inspect",
     "build",
+    "github release",
+    "zipapp",
+    "tag",
     "test",
 )
 #: Jobs whose duty is releasing: the release workflow does them, or drops them on purpose.
-RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call"}
+RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call", "provenance"}
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
     if job.calls:
-        return "call" if job.id in publishing_calls else "other"
+        if job.id in publishing_calls:
+            return "call"
+        return "provenance" if "slsa" in job.calls.lower() else "other"
     if "failure()" in job.condition:
         return "rollback"
     kinds = {step_kind(project, step) for step in job.steps}
     for kind in JOB_KINDS:
         if kind in kinds:
             return kind
-    if kinds & {"ref check", "version", "sha256", "attest", "twine check"}:
+    if kinds & {"ref check", "version", "sha256", "attest", "twine check", "date", "notes"}:
         return "guard"
     return "other"
 
@@ -384,10 +463,13 @@ def _trigger(workflow: Workflow, jobs: list[Job]) -> str:
     triggers = workflow.triggers
     if "release" in triggers:
         return "release"
+    on_tags = re.compile(r"refs/tags|ref_type\s*==\s*'tag'")
     if _tag_filters(workflow) or (
-        "push" in triggers and any("refs/tags" in job.condition for job in jobs)
+        "push" in triggers and any(on_tags.search(job.condition) for job in jobs)
     ):
         return "tag"
+    if "workflow_run" in triggers:
+        return "tag"  # it ran after another workflow, on the tag that workflow ran on
     if "workflow_dispatch" in triggers:
         return "workflow_dispatch"
     return "release"
@@ -417,8 +499,9 @@ WHY_ROLLBACK = (
 WHY_ZIPAPP = (
     "the release workflow attaches only the distributions, SHA256SUMS and the attestation "
     "bundles to the GitHub release; with immutable releases, other files must be attached "
-    "before the release is published: build the zipapp in a job of its own before the "
-    "github-release job, or attach it to the draft by hand"
+    "before the release is published: build and attach it in a job of the release workflow "
+    "before the github-release job publishes the release (or, with github_release=draft, "
+    "attach it to the draft by hand)"
 )
 WHY_MATRIX = (
     "one job per wheel identifier is not carried over: the release workflow's wheels job runs "
@@ -430,6 +513,10 @@ WHY_TESTS = (
     "release is a tag of a tested commit"
 )
 WHY_VERSION = "the version is now the release tag's, pushed before the release"
+WHY_NOTES = (
+    "the release workflow's GitHub release does not take its notes from the project's files: "
+    "write them into the release"
+)
 WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
 WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
 
@@ -440,6 +527,7 @@ _JOB_NAMES = {
     SDIST: "sdist job",
     WHEELS: "wheels job",
     GITHUB_RELEASE: "github-release job",
+    ATTEST: "attest job",
 }
 
 
@@ -461,10 +549,22 @@ class _Context:
 
     @property
     def github_release(self) -> bool:
-        return self.answers.get("github_release") in ("draft", "published")
+        """Whether the release workflow makes a GitHub release (never on the release trigger:
+        a person has published the release before it runs)."""
+        return (
+            self.answers.get("github_release")
+            in (
+                "draft",
+                "published",
+            )
+            and self.answers.get("release_trigger") != "release"
+        )
 
-    def build(self, how: str = "") -> tuple[Fate, str]:
+    def build(self, how: str = "", text: str = "") -> tuple[Fate, str]:
+        """Who builds now; `text`, the old command, says whether it built the sdist only."""
         if self.cibuildwheel:
+            if re.search(r"--sdist\b", text) and not re.search(r"--wheel\b", text):
+                return _done(SDIST, how)
             return "done by the release workflow", "sdist and wheels jobs" + (
                 f" ({how})" if how else ""
             )
@@ -482,6 +582,12 @@ class _Context:
             )
         return _done(PUBLISH, how)
 
+    def attest(self) -> tuple[Fate, str]:
+        """Who attests the distributions now."""
+        if self.answers.get("github_attestations", True):
+            return _done(ATTEST, "GitHub artifact attestations; PEP 740 ones on PyPI too")
+        return _done(PUBLISH, "PEP 740 attestations, published beside the files on PyPI")
+
     def release(self) -> tuple[Fate, str]:
         if self.github_release:
             return _done(GITHUB_RELEASE, f"a {self.answers['github_release']} GitHub release")
@@ -494,21 +600,37 @@ class _Context:
 
 
 def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
-    upload = next((u for u in context.uploads if _is_upload_job(u, workflow, job)), None)
-    guard = "; its repository guard too: forks never run it" if GUARD.search(job.condition) else ""
+    fate, detail = _job_duty(context, workflow, job, kind)
+    guard = GUARD.search(job.condition)
+    if guard and fate != "dropped":
+        detail += (
+            f"; its {guard.group(0).rstrip(' =')} guard: the release workflow guards every job "
+            "that can publish, so forks never publish"
+        )
+    return fate, detail
+
+
+def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tuple[Fate, str]:
+    uploads = [u for u in context.uploads if _is_upload_job(u, workflow, job)]
+    upload = uploads[0] if uploads else None
+    indexes = list(dict.fromkeys(u.index for u in uploads))
+    if kind == "publish" and len(indexes) > 1 and context.answers.get("testpypi"):
+        return "done by the release workflow", "publish-testpypi and publish jobs"
     if kind == "publish" and upload:
-        how = f"its upload in {upload.script}" if upload.script else ""
-        fate, detail = context.publish(upload.index, how)
-        return fate, detail + (guard if fate != "dropped" else "")
+        return context.publish(
+            upload.index, f"its upload in {upload.script}" if upload.script else ""
+        )
     if kind == "call" and upload:
-        fate, detail = context.publish(upload.index, f"it called {upload.workflow.file}")
-        return fate, detail + (guard if fate != "dropped" else "")
+        return context.publish(upload.index, f"it called {_local_callee(job) or job.calls}")
     if kind in ("build", "inspect"):
-        return context.build()
+        text = " ".join(s.run for s in job.steps)
+        return context.build(text=text)
     if kind == "cibuildwheel":
         return _done(WHEELS)
     if kind == "guard":
         return _done(BUILD, "its checks that the run is on a release tag of this version")
+    if kind == "provenance":
+        return context.attest()
     if kind == "github release":
         return context.release()
     return "dropped", {
@@ -521,9 +643,15 @@ def _job_outcome(context: _Context, workflow: Workflow, job: Job, kind: str) -> 
 
 
 def _is_upload_job(upload: Upload, workflow: Workflow, job: Job) -> bool:
-    if upload.caller:
-        return upload.identity == workflow.file and upload.caller == job.id
-    return upload.workflow.file == workflow.file and upload.job.id == job.id
+    """Whether `job` of `workflow` uploads: itself, or by calling a reusable workflow."""
+    if (upload.workflow.file, upload.job.id) == (workflow.file, job.id):
+        return True
+    chain = upload.chain
+    callee = _local_callee(job)
+    return any(
+        (file, following) == (workflow.file, callee)
+        for file, following in itertools.pairwise(chain)
+    )
 
 
 def _step_outcome(
@@ -542,11 +670,18 @@ def _step_outcome(
             (u for u in context.uploads if u.step == step and u.workflow is workflow), None
         )
         how = f"its upload in {upload.script}" if upload and upload.script else ""
-        return context.publish(upload.index if upload else "pypi", how)
+        fate, detail = context.publish(upload.index if upload else "pypi", how)
+        script = " ".join(text for _, text in scripts_called(context.project, step.run))
+        if fate != "dropped" and BUILD_COMMAND.search(f"{step.run} {script}"):
+            built = context.build()[1]
+            detail = f"{built.removesuffix(' job').removesuffix(' jobs')} and {detail}"
+            detail = detail.replace(" job (", " jobs (", 1) if detail.endswith(")") else detail
+        return fate, detail
     if kind in ("checkout", "setup", "artifact"):
-        return job_fate if fate == "done by the release workflow" else _done(BUILD)
+        # Its job's counterpart, without what the job's own outcome adds.
+        return fate, re.split(r" \(|;", detail, maxsplit=1)[0]
     if kind == "build":
-        return context.build()
+        return context.build(text=step.run)
     if kind == "inspect":
         return "carried over", "build job: check-wheel-contents and twine check --strict"
     if kind == "cibuildwheel":
@@ -559,13 +694,19 @@ def _step_outcome(
     if kind == "check-wheel-contents":
         return "carried over", "build job: check-wheel-contents"
     if kind == "attest":
-        return _done(PUBLISH, "GitHub and PEP 740 attestations")
+        return context.attest()
     if kind == "sha256":
         if context.github_release:
             return _done(GITHUB_RELEASE, "SHA256SUMS")
         return "dropped", "PyPI shows each file's SHA-256, and the attestations bind the files"
     if kind == "github release":
-        return context.release()
+        fate, detail = context.release()
+        extra = ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {step.run}")
+        if extra and fate != "dropped":
+            detail += f"; without {extra.group(0)}: see the notes"
+        return fate, detail
+    if kind == "date":
+        return context.build("files dated by the tagged commit")
     if kind == "ref check":
         return _done(BUILD, "its release guard: a run on anything but a release tag builds only")
     return "dropped", {
@@ -574,6 +715,7 @@ def _step_outcome(
         "tag": WHY_TAG,
         "rollback": WHY_ROLLBACK,
         "version": WHY_VERSION,
+        "notes": WHY_NOTES,
         "test": WHY_TESTS,
     }.get(kind, WHY_OTHER)
 
@@ -592,34 +734,82 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     """What adoption does with `project`. `given` holds the answers the user gave (`-d`): they
     win over the proposals, and the outcomes and steps left are written for them."""
     given = dict(given or {})
-    result = Plan()
     uploads = find_uploads(project)
     by_file = {w.file: w for w in project.workflows}
-    files = list(by_file)
 
-    # Which workflows publish: the files with uploads, and the files that call them.
-    publishing: list[str] = []
-    for upload in uploads:
-        for file in (upload.identity, upload.workflow.file):
-            if file not in publishing:
-                publishing.append(file)
-    publishing.sort(key=files.index)
-    calls = {(u.identity, u.caller) for u in uploads if u.caller}
+    # Which workflows publish (the files with uploads, and the files that call them), what
+    # each of their jobs does, and which of them stay (those that also do something else).
+    publishing = sorted(
+        {file for u in uploads for file in (*u.chain, u.workflow.file)}, key=list(by_file).index
+    )
     kinds = {
         file: {
-            id: job_kind(project, job, {c for f, c in calls if f == file})
+            id: job_kind(
+                project,
+                job,
+                {id}
+                if job.calls and any(_is_upload_job(u, by_file[file], job) for u in uploads)
+                else set(),
+            )
             for id, job in by_file[file].jobs.items()
         }
         for file in publishing
     }
-    owner = _template_owner(project)
     kept = {
         file
         for file in publishing
         if "other" in kinds[file].values()
         or ("test" in kinds[file].values() and _is_ci(by_file[file]))
     }
+    owner = _template_owner(project)
 
+    answers = propose(project, uploads, publishing, kept, owner)
+    gone = [f for f in publishing if f not in kept]  # replaced or deleted
+    release_workflow = str({**answers, **given}.get("release_workflow", "release.yml"))
+    zizmor = [
+        w.file for w in project.workflows if w.file not in gone and re.search(r"\bzizmor\b", w.text)
+    ]
+    answers["zizmor"] = (
+        "own" if zizmor else ("release" if set(by_file) - set(gone) - {release_workflow} else "all")
+    )
+    final = {**answers, **given}
+    context = _Context(project, final, uploads)
+    removed = {file: _removed_jobs(by_file[file], kinds[file]) for file in kept}
+
+    result = Plan(answers=answers)
+    for file in publishing:
+        workflow = by_file[file]
+        for id, job in workflow.jobs.items():
+            if file in kept and id not in removed[file]:
+                job_fate: tuple[Fate, str] = ("kept in place", str(workflow.path))
+            else:
+                job_fate = _job_outcome(context, workflow, job, kinds[file][id])
+            result.outcomes.append(Outcome(file, id, None, *job_fate))
+            for step in job.steps:
+                fate = _step_outcome(context, workflow, job, step, job_fate)
+                result.outcomes.append(Outcome(file, id, step.name, *fate))
+    result.edits = _edits(uploads, publishing, by_file, kept, removed, release_workflow, zizmor)
+    notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    notes += _notes_on_edits(project, publishing, by_file, kept, removed, release_workflow, zizmor)
+    result.notes = list(dict.fromkeys(notes))
+    result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
+    return result
+
+
+def propose(
+    project: Project,
+    uploads: list[Upload],
+    publishing: list[str],
+    kept: set[str],
+    owner: Mapping[str, str],
+) -> dict[str, Any]:
+    """The answers adoption proposes (but `zizmor`, which needs the release workflow's name):
+    where the release workflow keeps the trusted publisher of the upload that matters most
+    (PyPI's before TestPyPI's, trusted before a token, a workflow that only releases before
+    one that stays), its environments and trigger, the tag rule, the build tool, the checks and
+    the GitHub release that the old workflows had."""
+    by_file = {w.file: w for w in project.workflows}
+    files = list(by_file)
     answers: dict[str, Any] = {}
     if uploads:
         primary = min(
@@ -632,10 +822,9 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             ),
         )
         identity = by_file[primary.identity]
-        free = [
-            name
-            for name in ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
-            if name not in files
+        names = ("release.yml", "publish.yml", "pypi-release.yml", "release-pypi.yml")
+        free = [name for name in names if name not in files] + [
+            f"release-{n}.yml" for n in range(2, len(files) + 3) if f"release-{n}.yml" not in files
         ]
         answers["release_workflow"] = (
             identity.file
@@ -660,97 +849,154 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
             and test_environment.lower() != str(answers.get("pypi_environment", "pypi")).lower()
         ):
             answers["testpypi_environment"] = test_environment
-        rules = [r for f in _tag_filters(identity) if (r := tag_rule(f))]
+        filters = _tag_filters(identity) + [
+            f"{prefix}*"
+            for job in jobs
+            for prefix in re.findall(r"refs/tags/([A-Za-z0-9._-]+)'", job.condition)
+        ]
+        rules = [r for f in filters if (r := tag_rule(f)) and r != "*"]
         if rules:
             answers["tag_pattern"] = rules[0]
     if "tag_pattern" not in answers and (style := tag_style(project.tags)):
         answers["tag_pattern"] = style
 
     steps = [
-        (by_file[file], job, step)
-        for file in publishing
-        for job in by_file[file].jobs.values()
-        for step in job.steps
+        step for file in publishing for job in by_file[file].jobs.values() for step in job.steps
     ]
-    step_kinds = [step_kind(project, step) for _, _, step in steps]
-    if project.compiled or project.cibuildwheel or "cibuildwheel" in step_kinds:
+    kinds = [step_kind(project, step) for step in steps]
+    if project.compiled or project.cibuildwheel or "cibuildwheel" in kinds:
         answers["build_tool"] = "cibuildwheel"
-    elif any(re.search(r"\buvx?\s+build\b", s.run) for _, _, s in steps):
+    elif any(re.search(r"\buvx?\s+build\b", step.run) for step in steps):
         answers["build_tool"] = "uv"
-    if {"inspect", "check-wheel-contents"} & set(step_kinds):
+    if {"inspect", "check-wheel-contents"} & set(kinds):
         answers["check_wheel_contents"] = True
-    releases = [s for (_, _, s), k in zip(steps, step_kinds, strict=True) if k == "github release"]
+    releases = [step for step, kind in zip(steps, kinds, strict=True) if kind == "github release"]
     if releases and answers.get("release_trigger") != "release":
         draft = any(
             "--draft" in s.run or str(s.inputs.get("draft", "")).lower() == "true" for s in releases
         )
         answers["github_release"] = "draft" if draft else "published"
+    return answers
 
-    final = {**answers, **given}
-    release_workflow = str(final.get("release_workflow", "release.yml"))
-    gone = [f for f in publishing if f not in kept]  # replaced or deleted
-    zizmor = [
-        w.file for w in project.workflows if w.file not in gone and re.search(r"\bzizmor\b", w.text)
-    ]
-    answers["zizmor"] = (
-        "own" if zizmor else ("release" if set(files) - set(gone) - {release_workflow} else "all")
-    )
-    final = {**answers, **given}
-    result.answers = answers
 
-    # What becomes of each job and step.
-    context = _Context(project, final, uploads)
-    removed: dict[str, list[str]] = {}
-    for file in kept:
-        workflow = by_file[file]
-        out = [id for id, kind in kinds[file].items() if kind in ("publish", "call")]
-        grew = True
-        while grew:
-            grew = False
-            for id, job in workflow.jobs.items():
-                if (
-                    id not in out
-                    and kinds[file][id] in ("github release", "tag", "rollback", "zipapp")
-                    and set(job.needs) & set(out)
-                ):
-                    out.append(id)
-                    grew = True
-        removed[file] = [id for id in workflow.jobs if id in out]
-    for file in publishing:
-        workflow = by_file[file]
+def _removed_jobs(workflow: Workflow, kinds: Mapping[str, str]) -> list[str]:
+    """The jobs that go from a workflow that stays: those that publish, and the release jobs
+    that run after them (making the GitHub release, tagging, rolling back)."""
+    out = [id for id, kind in kinds.items() if kind in ("publish", "call")]
+    grew = True
+    while grew:
+        grew = False
         for id, job in workflow.jobs.items():
-            if file in kept and id not in removed[file]:
-                job_fate: tuple[Fate, str] = ("kept in place", str(workflow.path))
-            else:
-                job_fate = _job_outcome(context, workflow, job, kinds[file][id])
-            result.outcomes.append(Outcome(file, id, None, *job_fate))
-            for step in job.steps:
-                fate = _step_outcome(context, workflow, job, step, job_fate)
-                result.outcomes.append(Outcome(file, id, step.name, *fate))
+            if (
+                id not in out
+                and kinds[id] in ("github release", "tag", "rollback", "zipapp")
+                and set(job.needs) & set(out)
+            ):
+                out.append(id)
+                grew = True
+    return [id for id in workflow.jobs if id in out]
 
-    # The edits of the project's files.
+
+def _edits(
+    uploads: list[Upload],
+    publishing: list[str],
+    by_file: Mapping[str, Workflow],
+    kept: set[str],
+    removed: Mapping[str, list[str]],
+    release_workflow: str,
+    zizmor: list[str],
+) -> list[edits.Edit]:
+    """The edits of the project's files: jobs removed from the workflows that stay, the other
+    publishing workflows deleted (but the release workflow's own file, which the render
+    replaces), and the kept zizmor workflows' paths: filters widened to the new files."""
+    found: list[edits.Edit] = []
     only = f"only {release_workflow} publishes"
     for file in publishing:
         path = str(by_file[file].path)
         if file in kept:
-            result.edits.append(edits.RemoveJobs(path, tuple(removed[file]), only))
+            found.append(edits.RemoveJobs(path, tuple(removed[file]), only))
         elif file != release_workflow:
-            callers = sorted({u.identity for u in uploads if u.workflow.file == file})
+            callers = sorted(
+                {u.chain[i - 1] for u in uploads for i, f in enumerate(u.chain) if f == file and i}
+            )
             why = (
                 f"the reusable workflow that {', '.join(callers)} called to publish; {only}"
                 if by_file[file].reusable
                 else f"every duty it had, {release_workflow} now does or drops on purpose"
             )
-            result.edits.append(edits.DeleteWorkflow(path, why))
-    new_files = (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
+            found.append(edits.DeleteWorkflow(path, why))
     for file in zizmor:
-        widen = edits.WidenPaths(str(by_file[file].path), new_files)
+        widen = edits.WidenPaths(str(by_file[file].path), _new_files(release_workflow))
         if widen.missing(by_file[file].data):
-            result.edits.append(widen)
+            found.append(widen)
+    return found
 
-    result.notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
-    result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
-    return result
+
+def _new_files(release_workflow: str) -> tuple[str, ...]:
+    """The files a kept zizmor workflow must see to audit the release setup."""
+    return (f".github/workflows/{release_workflow}", ".github/dependabot.yml")
+
+
+def _notes_on_edits(
+    project: Project,
+    publishing: list[str],
+    by_file: Mapping[str, Workflow],
+    kept: set[str],
+    removed: Mapping[str, list[str]],
+    release_workflow: str,
+    zizmor: list[str],
+) -> list[str]:
+    """What the edits cannot do, or change besides their files."""
+    notes: list[str] = []
+    for file in zizmor:
+        for event, spec in by_file[file].triggers.items():
+            ignore = _mapping(spec).get("paths-ignore")
+            if isinstance(ignore, list):
+                hidden = [
+                    f
+                    for f in _new_files(release_workflow)
+                    if edits.filter_sees([str(p) for p in ignore], f)
+                ]
+                if hidden:
+                    notes.append(
+                        f"{file}'s paths-ignore ({event}) skips {', '.join(hidden)}: take that "
+                        "pattern out, so that zizmor audits the release setup."
+                    )
+    for upload in find_uploads(project, other_indexes=True):
+        notes.append(
+            f"{upload.workflow.file} (job {upload.job.id}) uploads to another index than PyPI "
+            "and TestPyPI: it is left as it is."
+        )
+    for file in publishing:
+        workflow = by_file[file]
+        if file in kept:
+            # A job that stays and reads a removed job's outputs or result: actionlint would
+            # fail on it, and only its author knows what it should read instead.
+            for id, job in workflow.jobs.items():
+                if id in removed[file]:
+                    continue
+                reads = sorted(
+                    {
+                        gone
+                        for text in strings(job.data)
+                        for gone in removed[file]
+                        if re.search(rf"needs\.{re.escape(gone)}\.", text)
+                    }
+                )
+                if reads:
+                    notes.append(
+                        f"{file}: job {id} reads needs.{', needs.'.join(reads)}, which adoption "
+                        "removes: change what it reads, or actionlint fails on it."
+                    )
+        elif "pull_request" in workflow.triggers and not _mapping(
+            workflow.triggers.get("pull_request")
+        ).get("paths"):
+            notes.append(
+                f"{file} built on every pull request; the release workflow builds on pull "
+                "requests that change the packaging (its paths: filter), and by hand: keep a "
+                "build in the project's CI if every pull request should build."
+            )
+    return notes
 
 
 def _template_owner(project: Project) -> dict[str, str]:
@@ -762,6 +1008,11 @@ def _template_owner(project: Project) -> dict[str, str]:
             if template in source:
                 owned.update(dict.fromkeys(names, template))
     return owned
+
+
+def _written(job: Job) -> str | None:
+    """A job's environment as written, where it is an expression."""
+    return job.environment if job.environment and "${{" in job.environment else None
 
 
 def _dispatch_inputs(workflow: Workflow) -> dict[str, Any]:
@@ -788,6 +1039,22 @@ def _notes(
                 f"{template} writes {file}, so the release workflow is a file of its own, "
                 f"{release_workflow}, and {file} is deleted: that template's updates then "
                 "leave it deleted, and never conflict with the release workflow."
+            )
+    for file in dict.fromkeys(u.identity for u in uploads):
+        triggers = by_file[file].triggers
+        types = _mapping(triggers.get("release")).get("types")
+        types = [types] if isinstance(types, str) else list(types or [])
+        if "release" in triggers and types and "published" not in types:
+            notes.append(
+                f"{file} ran when a release was {' or '.join(map(str, types))}; the release "
+                "workflow runs when one is published."
+            )
+        if "workflow_run" in triggers and final.get("release_trigger") == "tag":
+            ran_after = _mapping(triggers["workflow_run"]).get("workflows") or []
+            notes.append(
+                f"{file} ran after {', '.join(map(str, ran_after)) or 'another workflow'}; the "
+                "release workflow runs on the release tag itself: make that workflow a required "
+                "check of the default branch, so that the tagged commit has passed it."
             )
     for file in publishing:
         workflow = by_file[file]
@@ -837,6 +1104,38 @@ def _notes(
                     else "The release workflow does not publish to TestPyPI (testpypi is off)."
                 )
             )
+    for upload in uploads:
+        written = upload.job.environment or ""
+        if "${{" in written and not upload.environment:
+            notes.append(
+                f"{upload.workflow.file} (job {upload.job.id}) chose its environment with an "
+                f"expression, {written}; the release workflow's is "
+                f"{final.get('pypi_environment', 'pypi')} (the pypi_environment answer)."
+            )
+    for script in dict.fromkeys(u.script for u in uploads if u.script):
+        notes.append(
+            f"No workflow runs {script} now, but it still uploads to PyPI when someone runs it "
+            f"with a token: delete it, or its upload, so that only {release_workflow} publishes."
+        )
+    zipapps = [
+        (file, match.group(0))
+        for file in publishing
+        for job in by_file[file].jobs.values()
+        for step in job.steps
+        if step_kind(project, step) in ("github release", "zipapp")
+        and (match := ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {step.run}"))
+    ]
+    for file, name in dict.fromkeys(zipapps):
+        if name.endswith(".pyz") or not any(f == file for f, n in zipapps if n.endswith(".pyz")):
+            notes.append(f"{file} attached {name} to the GitHub release; {WHY_ZIPAPP}.")
+    for upload in uploads:
+        inputs = list(_mapping(upload.job.data.get("with")))
+        if upload.step is None and not _local_callee(upload.job) and inputs:
+            notes.append(
+                f"{upload.identity} passed {', '.join(inputs)} to {upload.tool}; the release "
+                "workflow does not read them: where they chose the wheels to build or their "
+                "tests, set the same in [tool.cibuildwheel] in pyproject.toml."
+            )
     settings: dict[str, str] = {}
     for file in publishing:
         workflow = by_file[file]
@@ -869,7 +1168,8 @@ def _notes(
             if (
                 job.calls
                 and not _local_callee(job)
-                and re.search(r"pypi|publish|release|deploy", job.calls, re.I)
+                and not _remote_publisher(job)
+                and re.search(r"release|deploy", job.calls, re.I)
             ):
                 notes.append(
                     f"{workflow.file} (job {job.id}) calls {job.calls}, which adoption cannot "
@@ -906,7 +1206,11 @@ def _steps_left(
     new = {"pypi": environment} | ({"testpypi": test_environment} if testpypi else {})
     hosts = {"pypi": ("PyPI", "pypi.org"), "testpypi": ("TestPyPI", "test.pypi.org")}
     steps: list[str] = []
-    old = list(dict.fromkeys((u.index, u.identity, u.environment) for u in uploads if u.trusted))
+    old = list(
+        dict.fromkeys(
+            (u.index, u.identity, u.environment or _written(u.job)) for u in uploads if u.trusted
+        )
+    )
     for index in ("pypi", "testpypi"):
         label, host = hosts[index]
         olds = [(file, env) for i, file, env in old if i == index]
@@ -926,12 +1230,17 @@ def _steps_left(
         for file, env in olds:
             if index in new and (file, env) == (release_workflow, new[index]):
                 continue
-            named = f"environment {env}" if env else "no environment"
-            why = (
-                f"the release workflow no longer publishes to {label}"
-                if index not in new
-                else "it would let that workflow publish again"
+            named = (
+                "the environment its expression chose"
+                if env and "${{" in env
+                else (f"environment {env}" if env else "no environment")
             )
+            if index not in new:
+                why = f"the release workflow no longer publishes to {label}"
+            elif file == release_workflow:
+                why = f"the release workflow now publishes from the environment {new[index]}"
+            else:
+                why = f"it would let {file} publish again"
             steps.append(
                 f"{label}: then remove the trusted publisher for workflow {file} ({named}): {why}."
             )
@@ -947,10 +1256,14 @@ def _steps_left(
                 staying.update(s for text in strings(job.data) for s in SECRET.findall(text))
     delete = [s for s in tokens if s not in staying]
     if delete:
+        test = any(u.index == "testpypi" and set(u.secrets) & set(delete) for u in uploads)
+        where_tokens = "https://pypi.org/manage/account/token/" + (
+            " and https://test.pypi.org/manage/account/token/" if test else ""
+        )
         steps.append(
-            f"PyPI: delete the API tokens that could upload {name} "
-            "(https://pypi.org/manage/account/token/), then the repository secrets that held "
-            f"them: {', '.join(delete)} (Settings > Secrets and variables > Actions)."
+            f"PyPI: delete the API tokens that could upload {name} ({where_tokens}), then the "
+            f"repository secrets that held them: {', '.join(delete)} (Settings > Secrets and "
+            "variables > Actions)."
         )
     else:
         steps.append(

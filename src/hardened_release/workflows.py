@@ -9,6 +9,7 @@ it through `read_all`, and looks at jobs and steps through the views below.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,18 +27,48 @@ class WorkflowError(Exception):
     """A workflow file that cannot be read as a workflow; the message names the file."""
 
 
-def round_trip() -> YAML:
-    """The YAML reader and writer for the project's files: comments, quotes and layout kept."""
+def layout(text: str) -> tuple[int, int, int]:
+    """The indentation a YAML text uses, as ruamel.yaml's (mapping, sequence, offset): how far
+    a mapping's keys are indented under their parent key, how far a list's items, and where
+    the list's dash stands. (2, 4, 2) where the text does not say."""
+    mapping, offset = None, None
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    for line, following in itertools.pairwise(lines):
+        indent = len(line) - len(line.lstrip())
+        deeper = len(following) - len(following.lstrip())
+        if not re.match(r"^\s*(- )?[^\s#][^:]*:\s*(#.*)?$", line):
+            continue
+        if line.lstrip().startswith("- "):
+            indent += 2  # the key after the dash
+        if following.lstrip().startswith("- "):
+            if offset is None and deeper >= indent:
+                offset = deeper - indent
+        elif mapping is None and deeper > indent:
+            mapping = deeper - indent
+        if mapping is not None and offset is not None:
+            break
+    mapping = mapping or 2
+    offset = 2 if offset is None else offset
+    return mapping, offset + 2, offset
+
+
+def round_trip(text: str | None = None) -> YAML:
+    """The YAML reader and writer for the project's files: comments, quotes and layout kept
+    (the indentation of `text`, where given)."""
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line the project wrote on one
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    mapping, sequence, offset = layout(text) if text is not None else (2, 4, 2)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
 
 
-def dump(data: Any) -> str:
+def dump(data: Any, like: str | None = None) -> str:
+    """`data` as YAML text, indented as `like` (the text it was read from) is."""
     stream = io.StringIO()
-    round_trip().dump(data, stream)
+    round_trip(like).dump(data, stream)
     return stream.getvalue()
 
 
@@ -130,7 +161,8 @@ class Job:
         value = self.data.get("needs")
         if isinstance(value, str):
             return (value,)
-        return tuple(item for item in value or () if isinstance(item, str))
+        items = value if isinstance(value, list) else ()
+        return tuple(item for item in items if isinstance(item, str))
 
     @property
     def environment(self) -> str | None:
@@ -204,7 +236,8 @@ class Workflow:
         }
 
     def dump(self) -> str:
-        return dump(self.data)
+        """The workflow as YAML text, edits included, indented as the file was."""
+        return dump(self.data, self.text)
 
 
 def read(root: Path, path: Path) -> Workflow:
