@@ -143,6 +143,17 @@ def test_refuses_an_answer_copier_refuses(answer: str, says: str, tmp_path: Path
     assert_refused(project, "-d", answer, says=says)
 
 
+def test_a_template_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    project = project_repository(tmp_path / "project")
+    before = tree(project)
+    code, out, err = adopt(project, tmp_path / "no-such-template", name=NAME, repository=REPOSITORY)
+    assert code == 1 and out == "" and "Traceback" not in err, err
+    (line,) = err.splitlines()
+    assert line.startswith("hardened-release adopt: Copier"), line
+    assert line.endswith("Nothing was written."), line
+    assert tree(project) == before
+
+
 def test_refuses_to_overwrite_a_file_of_the_project(tmp_path: Path) -> None:
     lock = ".github/release-requirements.txt"
     project = project_repository(tmp_path, {lock: "build==1.0\n"})

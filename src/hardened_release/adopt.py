@@ -298,8 +298,10 @@ def copier_message(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     if text.startswith(COPIER_PREFIX):
         text = text[len(COPIER_PREFIX) :].strip("'\"")
-        text = text.removesuffix(" Nothing was written.")
-    return f"Copier refused: {text}"
+        return f"Copier refused: {text.removesuffix(' Nothing was written.')}"
+    if isinstance(error, ValueError):  # a validator's or a choice's refusal
+        return f"Copier refused: {text}"
+    return f"Copier stopped ({type(error).__name__}): {text}"
 
 
 @dataclass
