@@ -90,6 +90,17 @@ def layout(request: pytest.FixtureRequest) -> Layout:
     return LAYOUTS[request.param]
 
 
+def test_adoption_derives_each_layouts_answers(
+    layout: Layout, versions: TemplateVersions, tmp_path: Path
+) -> None:
+    """What each layout's workflows and tags say (its trigger, tag rule, environments, build
+    tool, zizmor mode) becomes the answers, through the README's command."""
+    project = layout.make(tmp_path / layout.name)
+    adopt_into(project, versions.path)
+    answers = answers_of(project)
+    assert {name: answers[name] for name in layout.derived} == layout.derived
+
+
 #: One layout per kind of build: bare version tags and a static version; a version from git on
 #: v tags (trusted-with-testpypi builds as hatch-vcs does).
 @pytest.mark.parametrize("layout", ["token-publisher", "hatch-vcs"], indirect=True)
