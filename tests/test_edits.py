@@ -369,3 +369,14 @@ def test_cutting_jobs_takes_their_comments_and_leaves_the_next_ones() -> None:
         "\n  # Last.\n  last:\n    runs-on: x\n", ""
     )
     assert edits.cut_jobs(text, ["nothing"]) == text
+
+
+def test_a_flow_list_of_updates_gains_the_entries_too() -> None:
+    config = (
+        "version: 2\nupdates: [{package-ecosystem: npm, directory: /, "
+        "schedule: {interval: weekly}}]\n"
+    )
+    merged = edits.merge_dependabot(config, TEMPLATE_DEPENDABOT)
+    updates = yaml.safe_load(merged)["updates"]
+    assert [u["package-ecosystem"] for u in updates] == ["npm", "github-actions", "pip"]
+    assert updates[1:] == yaml.safe_load(TEMPLATE_DEPENDABOT)["updates"]

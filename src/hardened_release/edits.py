@@ -372,6 +372,10 @@ def merge_dependabot(project_text: str, template_text: str) -> str:
     missing: list[str] = []
     for entry, text in zip(ours.get("updates") or (), _entries_text(template_text), strict=True):
         match = next((t for t in their_updates if _covers(t, entry)), None)
+        if match is None and their_updates.fa.flow_style():
+            their_updates.append(_plain(entry))  # a [...] list takes no block text
+            changed = True
+            continue
         if match is None:
             missing.append(text)
             continue
