@@ -870,3 +870,25 @@ def test_a_document_that_shows_an_upload_is_no_script(tmp_path: Path) -> None:
         "tools/release",
         "uv publish",
     )
+
+
+@pytest.mark.parametrize(
+    ("called", "release_workflow"), [(False, "publish.yml"), (True, "release.yml")]
+)
+def test_a_workflow_both_started_and_called(
+    tmp_path: Path, called: bool, release_workflow: str
+) -> None:
+    files = {
+        ".github/workflows/publish.yml": (
+            "on:\n  push:\n    tags: ['v*']\n  workflow_call:\njobs:\n  up:\n    runs-on: x\n"
+            "    environment: pypi\n    steps:\n"
+            "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+        ),
+    }
+    if called:
+        files[".github/workflows/nightly.yml"] = (
+            "on:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n"
+            "  again:\n    uses: ./.github/workflows/publish.yml\n"
+        )
+    plan = publishers.plan(write(tmp_path, files))
+    assert plan.answers["release_workflow"] == release_workflow

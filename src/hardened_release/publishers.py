@@ -240,6 +240,27 @@ def _local_callee(job: Job) -> str:
     return ""
 
 
+def _starts_releases(workflow: Workflow) -> bool:
+    """Whether a workflow runs on what starts a release: a release, a tag, or by hand."""
+    triggers = workflow.triggers
+    return bool({"release", "workflow_dispatch"} & set(triggers) or _tag_filters(workflow))
+
+
+def _top_level(workflow: Workflow) -> bool:
+    """Whether an event starts the workflow itself (not only another workflow's call)."""
+    return bool(set(workflow.triggers) - {"workflow_call"})
+
+
+def _called(project: Project) -> set[str]:
+    """The workflow files that other workflows of the repository call: never to be replaced."""
+    return {
+        callee
+        for w in project.workflows
+        for job in w.jobs.values()
+        if (callee := _local_callee(job)) and callee != w.file
+    }
+
+
 def _remote_publisher(job: Job) -> bool:
     """Whether a call of another repository's reusable workflow publishes, as far as its name
     and the secrets passed to it say."""
@@ -312,7 +333,7 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
     uploads = [
         upload
         for w in project.workflows
-        if not w.reusable
+        if _top_level(w)
         for upload in made_by(w, frozenset({w.file}))
         if wanted(upload)
     ]
@@ -320,7 +341,7 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
         uploads = [
             upload
             for w in project.workflows
-            if w.reusable
+            if not _top_level(w)
             for upload in made_by(w, frozenset({w.file}))
             if wanted(upload)
         ]
@@ -806,8 +827,9 @@ def propose(
     """The answers adoption proposes (but `zizmor`, which needs the release workflow's name):
     where the release workflow keeps the trusted publisher of the upload that matters most
     (PyPI's before TestPyPI's, trusted before a token, a workflow that only releases before
-    one that stays), its environments and trigger, the tag rule, the build tool, the checks and
-    the GitHub release that the old workflows had."""
+    one that stays, one started by a release, a tag or a person before a schedule), its
+    environments and trigger, the tag rule, the build tool, the checks and the GitHub release
+    that the old workflows had. A workflow that others call never gives its name."""
     by_file = {w.file: w for w in project.workflows}
     files = list(by_file)
     answers: dict[str, Any] = {}
@@ -818,6 +840,7 @@ def propose(
                 u.index != "pypi",
                 not u.trusted,
                 u.identity in kept or u.identity in owner,
+                not _starts_releases(by_file[u.identity]),
                 files.index(u.identity),
             ),
         )
@@ -828,7 +851,7 @@ def propose(
         ]
         answers["release_workflow"] = (
             identity.file
-            if identity.file not in kept and identity.file not in owner and not identity.reusable
+            if identity.file not in kept | set(owner) | _called(project) and _top_level(identity)
             else free[0]
         )
         jobs = [u.job for u in uploads if u.identity == identity.file and not u.caller] + [
