@@ -892,3 +892,8 @@ def test_a_workflow_both_started_and_called(
         )
     plan = publishers.plan(write(tmp_path, files))
     assert plan.answers["release_workflow"] == release_workflow
+    if called:
+        assert outcomes(plan)["nightly.yml", "again", None] == (
+            "dropped",
+            publishers.WHY_SCHEDULE,
+        )

@@ -538,6 +538,10 @@ WHY_NOTES = (
     "the release workflow's GitHub release does not take its notes from the project's files: "
     "write them into the release"
 )
+WHY_SCHEDULE = (
+    "the release workflow publishes releases, started by a tag, a release or a person; "
+    "never on a schedule"
+)
 WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
 WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
 
@@ -635,6 +639,12 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
     uploads = [u for u in context.uploads if _is_upload_job(u, workflow, job)]
     upload = uploads[0] if uploads else None
     indexes = list(dict.fromkeys(u.index for u in uploads))
+    if (
+        kind in ("publish", "call")
+        and "schedule" in workflow.triggers
+        and not _starts_releases(workflow)
+    ):
+        return "dropped", WHY_SCHEDULE
     if kind == "publish" and len(indexes) > 1 and context.answers.get("testpypi"):
         return "done by the release workflow", "publish-testpypi and publish jobs"
     if kind == "publish" and upload:
