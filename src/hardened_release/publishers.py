@@ -169,6 +169,14 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
     return found
 
 
+def _maturin_upload(step: Step) -> bool:
+    """PyO3/maturin-action with `command: upload` (or publish)."""
+    return step.action.lower() == "pyo3/maturin-action" and step.inputs.get("command") in (
+        "upload",
+        "publish",
+    )
+
+
 def _credential_secrets(values: Any) -> set[str]:
     """The secrets a step or job's `env:`/`with:` passes under a credential's name."""
     found: set[str] = set()
@@ -185,6 +193,9 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
     script = ""
     if step.action == PUBLISH_ACTION:
         tool = PUBLISH_ACTION
+        target = " ".join(strings(dict(step.inputs)))
+    elif _maturin_upload(step):
+        tool = f"{step.action} ({step.inputs.get('command')})"
         target = " ".join(strings(dict(step.inputs)))
     else:
         match = PUBLISH_COMMAND.search(step.run)
@@ -357,7 +368,7 @@ def step_kind(project: Project, step: Step) -> str:
     called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
     text = f"{run}\n{called}"
     lines = [line for line in run.strip().splitlines() if line.strip()]
-    if action == PUBLISH_ACTION or PUBLISH_COMMAND.search(text):
+    if action == PUBLISH_ACTION or _maturin_upload(step) or PUBLISH_COMMAND.search(text):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
