@@ -952,3 +952,25 @@ def test_a_maturin_project_builds_with_cibuildwheel(tmp_path: Path) -> None:
     )
     (upload,) = publishers.find_uploads(found)
     assert upload.tool == "PyO3/maturin-action (upload)"
+
+
+def test_a_build_step_that_installs_its_tool_first_still_builds(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/publish.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n  build:\n    runs-on: x\n"
+                "    steps:\n      - uses: actions/checkout@v5\n"
+                "      - name: Build\n        run: python -m pip install build && python -m build\n"
+                "      - uses: actions/upload-artifact@v6\n        with:\n          path: dist/\n"
+                "  prepare:\n    runs-on: x\n    steps:\n      - run: pip install -U pip\n"
+                "  publish:\n    needs: [build, prepare]\n    runs-on: x\n    environment: pypi\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "publish.yml", "only releases: replaced"
+    assert outcomes(plan)["publish.yml", "build", "Build"] == (DONE, "build job")
+    assert outcomes(plan)["publish.yml", "prepare", None] == (DONE, "build job")
+    assert plan.edits == []

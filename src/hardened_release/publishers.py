@@ -367,7 +367,9 @@ def step_kind(project: Project, step: Step) -> str:
     action, run = step.action.lower(), step.run
     called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
     text = f"{run}\n{called}"
-    lines = [line for line in run.strip().splitlines() if line.strip()]
+    # The commands of a `run:` script, one per line or joined with && or ;.
+    commands = [c for c in re.split(r"\n|&&|;|\|\|", run) if c.strip()]
+    installs_only = bool(commands) and all(INSTALL.match(c) for c in commands)
     if action == PUBLISH_ACTION or _maturin_upload(step) or PUBLISH_COMMAND.search(text):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
@@ -379,7 +381,7 @@ def step_kind(project: Project, step: Step) -> str:
         if not creates and ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {text}"):
             return "zipapp"
         return "github release"
-    if len(lines) == 1 and INSTALL.match(run):
+    if installs_only:
         return "setup"
     if ZIPAPP.search(text):
         return "zipapp"
@@ -417,8 +419,7 @@ def step_kind(project: Project, step: Step) -> str:
         return "version"
     if REF_CHECK.search(text) or GUARD.search(text):
         return "ref check"
-    if lines and all(INSTALL.match(line) for line in lines):
-        return "setup"
+
     return "other"
 
 
@@ -435,8 +436,6 @@ JOB_KINDS = (
     "tag",
     "test",
 )
-#: Jobs whose duty is releasing: the release workflow does them, or drops them on purpose.
-RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call", "provenance"}
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
@@ -452,6 +451,8 @@ def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
             return kind
     if kinds & {"ref check", "version", "sha256", "attest", "twine check", "date", "notes"}:
         return "guard"
+    if kinds and kinds <= {"checkout", "setup", "artifact"}:
+        return "support"  # what a build needs, and nothing else
     return "other"
 
 
@@ -671,6 +672,8 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
         return _done(WHEELS)
     if kind == "guard":
         return _done(BUILD, "its checks that the run is on a release tag of this version")
+    if kind == "support":
+        return context.build()
     if kind == "provenance":
         return context.attest()
     if kind == "github release":
