@@ -369,3 +369,33 @@ def test_cutting_jobs_takes_their_comments_and_leaves_the_next_ones() -> None:
         "\n  # Last.\n  last:\n    runs-on: x\n", ""
     )
     assert edits.cut_jobs(text, ["nothing"]) == text
+
+
+def test_a_flow_list_of_updates_gains_the_entries_too() -> None:
+    config = (
+        "version: 2\nupdates: [{package-ecosystem: npm, directory: /, "
+        "schedule: {interval: weekly}}]\n"
+    )
+    merged = edits.merge_dependabot(config, TEMPLATE_DEPENDABOT)
+    updates = yaml.safe_load(merged)["updates"]
+    assert [u["package-ecosystem"] for u in updates] == ["npm", "github-actions", "pip"]
+    assert updates[1:] == yaml.safe_load(TEMPLATE_DEPENDABOT)["updates"]
+
+
+@pytest.mark.parametrize(
+    ("written", "added"),
+    [
+        ('      - ".github/workflows/ci.yml"\n', '      - ".github/workflows/release.yml"\n'),
+        ("      - '.github/workflows/ci.yml'  # CI\n", "      - '.github/workflows/release.yml'\n"),
+        ("      - .github/workflows/ci.yml\n", "      - .github/workflows/release.yml\n"),
+    ],
+)
+def test_widened_paths_are_written_as_the_projects_are(
+    tmp_path: Path, written: str, added: str
+) -> None:
+    text = (
+        f"on:\n  pull_request:\n    paths:\n{written}\n# The audit.\njobs:\n  z:\n    runs-on: x\n"
+    )
+    root = folder(tmp_path, {".github/workflows/z.yml": text})
+    edits.WidenPaths(".github/workflows/z.yml", (".github/workflows/release.yml",)).apply(root)
+    assert (root / ".github/workflows/z.yml").read_text() == text.replace(written, written + added)

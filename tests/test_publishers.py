@@ -870,3 +870,107 @@ def test_a_document_that_shows_an_upload_is_no_script(tmp_path: Path) -> None:
         "tools/release",
         "uv publish",
     )
+
+
+@pytest.mark.parametrize(
+    ("called", "release_workflow"), [(False, "publish.yml"), (True, "release.yml")]
+)
+def test_a_workflow_both_started_and_called(
+    tmp_path: Path, called: bool, release_workflow: str
+) -> None:
+    files = {
+        ".github/workflows/publish.yml": (
+            "on:\n  push:\n    tags: ['v*']\n  workflow_call:\njobs:\n  up:\n    runs-on: x\n"
+            "    environment: pypi\n    steps:\n"
+            "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+        ),
+    }
+    if called:
+        files[".github/workflows/nightly.yml"] = (
+            "on:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n"
+            "  again:\n    uses: ./.github/workflows/publish.yml\n"
+        )
+    plan = publishers.plan(write(tmp_path, files))
+    assert plan.answers["release_workflow"] == release_workflow
+    if called:
+        assert outcomes(plan)["nightly.yml", "again", None] == (
+            "dropped",
+            publishers.WHY_SCHEDULE,
+        )
+
+
+def test_a_release_workflow_that_also_deploys_the_docs_stays(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n"
+                "  pypi:\n    runs-on: x\n    environment: pypi\n    steps:\n"
+                "      - run: python -m build\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+                "  docs:\n    runs-on: x\n    steps:\n      - run: mkdocs gh-deploy --force\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "publish.yml", "release.yml stays for its docs"
+    assert outcomes(plan)["release.yml", "docs", None] == (
+        "kept in place",
+        ".github/workflows/release.yml",
+    )
+    assert plan.edits == [
+        edits.RemoveJobs(".github/workflows/release.yml", ("pypi",), "only publish.yml publishes")
+    ]
+    assert plan.steps_left[1] == (
+        "PyPI: then remove the trusted publisher for workflow release.yml (environment pypi): it "
+        "would let release.yml publish again."
+    )
+
+
+def test_a_maturin_project_builds_with_cibuildwheel(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n"
+                "  wheels:\n    runs-on: x\n    steps:\n"
+                "      - uses: PyO3/maturin-action@v1\n        with:\n          command: build\n"
+                "  upload:\n    needs: wheels\n    runs-on: x\n    environment: pypi\n"
+                "    steps:\n      - uses: PyO3/maturin-action@v1\n        with:\n"
+                "          command: upload\n          args: --non-interactive dist/*\n"
+            ),
+        },
+    )
+    found.build_backend, found.compiled = "maturin", True
+    plan = publishers.plan(found)
+    assert plan.answers["build_tool"] == "cibuildwheel"
+    assert detail(plan, "release.yml", "wheels") == "sdist and wheels jobs"
+    assert fate(plan, "release.yml", "upload") == DONE
+    assert outcomes(plan)["release.yml", "upload", "Run PyO3/maturin-action@v1"] == (
+        DONE,
+        "publish job",
+    )
+    (upload,) = publishers.find_uploads(found)
+    assert upload.tool == "PyO3/maturin-action (upload)"
+
+
+def test_a_build_step_that_installs_its_tool_first_still_builds(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/publish.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n  build:\n    runs-on: x\n"
+                "    steps:\n      - uses: actions/checkout@v5\n"
+                "      - name: Build\n        run: python -m pip install build && python -m build\n"
+                "      - uses: actions/upload-artifact@v6\n        with:\n          path: dist/\n"
+                "  prepare:\n    runs-on: x\n    steps:\n      - run: pip install -U pip\n"
+                "  publish:\n    needs: [build, prepare]\n    runs-on: x\n    environment: pypi\n"
+                "    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "publish.yml", "only releases: replaced"
+    assert outcomes(plan)["publish.yml", "build", "Build"] == (DONE, "build job")
+    assert outcomes(plan)["publish.yml", "prepare", None] == (DONE, "build job")
+    assert plan.edits == []

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from hardened_release import workflows
 
@@ -180,6 +183,30 @@ class DeleteWorkflow:
         return f"{self.path}: deleted ({self.reason})."
 
 
+def append_items(items: CommentedSeq, values: Iterable[str]) -> None:
+    """Append `values` to a YAML list as its own items are written (quoted alike), keeping
+    what followed its last item (blank lines, comments) after the new last item."""
+    last = len(items) - 1
+    token = items.ca.items.get(last, [None])[0] if last >= 0 else None
+    after = ""
+    if isinstance(token, CommentToken) and "\n" in token.value:
+        own, _, after = token.value.partition("\n")
+        if own.strip():
+            token.value = own + "\n"
+        else:
+            del items.ca.items[last]
+    style = type(items[last]) if last >= 0 and isinstance(items[last], ScalarString) else str
+    for value in values:
+        items.append(style(value))
+    if after:
+        items.ca.items[len(items) - 1] = [
+            CommentToken("\n" + after, CommentMark(0)),
+            None,
+            None,
+            None,
+        ]
+
+
 def glob_matches(pattern: str, path: str) -> bool:
     """Whether a GitHub Actions `paths:` filter pattern matches `path`: `*` matches any
     characters but `/`, `**` any characters, `?` one character, `[...]` a class."""
@@ -254,9 +281,7 @@ class WidenPaths:
         if not missing:
             return f"{self.path}: its paths: filters already see {', '.join(self.files)}."
         for event, files in missing.items():
-            filters = workflow.data["on"][event]["paths"]
-            for file in files:
-                filters.append(file)
+            append_items(workflow.data["on"][event]["paths"], files)
         (root / self.path).write_text(workflow.dump(), encoding="utf-8")
         added = sorted({f for files in missing.values() for f in files})
         return (
@@ -372,6 +397,10 @@ def merge_dependabot(project_text: str, template_text: str) -> str:
     missing: list[str] = []
     for entry, text in zip(ours.get("updates") or (), _entries_text(template_text), strict=True):
         match = next((t for t in their_updates if _covers(t, entry)), None)
+        if match is None and their_updates.fa.flow_style():
+            their_updates.append(_plain(entry))  # a [...] list takes no block text
+            changed = True
+            continue
         if match is None:
             missing.append(text)
             continue

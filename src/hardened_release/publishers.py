@@ -169,6 +169,14 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
     return found
 
 
+def _maturin_upload(step: Step) -> bool:
+    """PyO3/maturin-action with `command: upload` (or publish)."""
+    return step.action.lower() == "pyo3/maturin-action" and step.inputs.get("command") in (
+        "upload",
+        "publish",
+    )
+
+
 def _credential_secrets(values: Any) -> set[str]:
     """The secrets a step or job's `env:`/`with:` passes under a credential's name."""
     found: set[str] = set()
@@ -185,6 +193,9 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
     script = ""
     if step.action == PUBLISH_ACTION:
         tool = PUBLISH_ACTION
+        target = " ".join(strings(dict(step.inputs)))
+    elif _maturin_upload(step):
+        tool = f"{step.action} ({step.inputs.get('command')})"
         target = " ".join(strings(dict(step.inputs)))
     else:
         match = PUBLISH_COMMAND.search(step.run)
@@ -238,6 +249,27 @@ def _local_callee(job: Job) -> str:
     if called.startswith("./.github/workflows/"):
         return called.removeprefix("./.github/workflows/").split("@")[0]
     return ""
+
+
+def _starts_releases(workflow: Workflow) -> bool:
+    """Whether a workflow runs on what starts a release: a release, a tag, or by hand."""
+    triggers = workflow.triggers
+    return bool({"release", "workflow_dispatch"} & set(triggers) or _tag_filters(workflow))
+
+
+def _top_level(workflow: Workflow) -> bool:
+    """Whether an event starts the workflow itself (not only another workflow's call)."""
+    return bool(set(workflow.triggers) - {"workflow_call"})
+
+
+def _called(project: Project) -> set[str]:
+    """The workflow files that other workflows of the repository call: never to be replaced."""
+    return {
+        callee
+        for w in project.workflows
+        for job in w.jobs.values()
+        if (callee := _local_callee(job)) and callee != w.file
+    }
 
 
 def _remote_publisher(job: Job) -> bool:
@@ -312,7 +344,7 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
     uploads = [
         upload
         for w in project.workflows
-        if not w.reusable
+        if _top_level(w)
         for upload in made_by(w, frozenset({w.file}))
         if wanted(upload)
     ]
@@ -320,7 +352,7 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
         uploads = [
             upload
             for w in project.workflows
-            if w.reusable
+            if not _top_level(w)
             for upload in made_by(w, frozenset({w.file}))
             if wanted(upload)
         ]
@@ -335,8 +367,10 @@ def step_kind(project: Project, step: Step) -> str:
     action, run = step.action.lower(), step.run
     called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
     text = f"{run}\n{called}"
-    lines = [line for line in run.strip().splitlines() if line.strip()]
-    if action == PUBLISH_ACTION or PUBLISH_COMMAND.search(text):
+    # The commands of a `run:` script, one per line or joined with && or ;.
+    commands = [c for c in re.split(r"\n|&&|;|\|\|", run) if c.strip()]
+    installs_only = bool(commands) and all(INSTALL.match(c) for c in commands)
+    if action == PUBLISH_ACTION or _maturin_upload(step) or PUBLISH_COMMAND.search(text):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
@@ -347,7 +381,7 @@ def step_kind(project: Project, step: Step) -> str:
         if not creates and ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {text}"):
             return "zipapp"
         return "github release"
-    if len(lines) == 1 and INSTALL.match(run):
+    if installs_only:
         return "setup"
     if ZIPAPP.search(text):
         return "zipapp"
@@ -385,8 +419,7 @@ def step_kind(project: Project, step: Step) -> str:
         return "version"
     if REF_CHECK.search(text) or GUARD.search(text):
         return "ref check"
-    if lines and all(INSTALL.match(line) for line in lines):
-        return "setup"
+
     return "other"
 
 
@@ -403,8 +436,6 @@ JOB_KINDS = (
     "tag",
     "test",
 )
-#: Jobs whose duty is releasing: the release workflow does them, or drops them on purpose.
-RELEASE_KINDS = frozenset(JOB_KINDS) - {"test"} | {"guard", "call", "provenance"}
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
@@ -420,6 +451,8 @@ def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
             return kind
     if kinds & {"ref check", "version", "sha256", "attest", "twine check", "date", "notes"}:
         return "guard"
+    if kinds and kinds <= {"checkout", "setup", "artifact"}:
+        return "support"  # what a build needs, and nothing else
     return "other"
 
 
@@ -516,6 +549,10 @@ WHY_VERSION = "the version is now the release tag's, pushed before the release"
 WHY_NOTES = (
     "the release workflow's GitHub release does not take its notes from the project's files: "
     "write them into the release"
+)
+WHY_SCHEDULE = (
+    "the release workflow publishes releases, started by a tag, a release or a person; "
+    "never on a schedule"
 )
 WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
 WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
@@ -614,6 +651,12 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
     uploads = [u for u in context.uploads if _is_upload_job(u, workflow, job)]
     upload = uploads[0] if uploads else None
     indexes = list(dict.fromkeys(u.index for u in uploads))
+    if (
+        kind in ("publish", "call")
+        and "schedule" in workflow.triggers
+        and not _starts_releases(workflow)
+    ):
+        return "dropped", WHY_SCHEDULE
     if kind == "publish" and len(indexes) > 1 and context.answers.get("testpypi"):
         return "done by the release workflow", "publish-testpypi and publish jobs"
     if kind == "publish" and upload:
@@ -629,6 +672,8 @@ def _job_duty(context: _Context, workflow: Workflow, job: Job, kind: str) -> tup
         return _done(WHEELS)
     if kind == "guard":
         return _done(BUILD, "its checks that the run is on a release tag of this version")
+    if kind == "support":
+        return context.build()
     if kind == "provenance":
         return context.attest()
     if kind == "github release":
@@ -806,8 +851,9 @@ def propose(
     """The answers adoption proposes (but `zizmor`, which needs the release workflow's name):
     where the release workflow keeps the trusted publisher of the upload that matters most
     (PyPI's before TestPyPI's, trusted before a token, a workflow that only releases before
-    one that stays), its environments and trigger, the tag rule, the build tool, the checks and
-    the GitHub release that the old workflows had."""
+    one that stays, one started by a release, a tag or a person before a schedule), its
+    environments and trigger, the tag rule, the build tool, the checks and the GitHub release
+    that the old workflows had. A workflow that others call never gives its name."""
     by_file = {w.file: w for w in project.workflows}
     files = list(by_file)
     answers: dict[str, Any] = {}
@@ -818,6 +864,7 @@ def propose(
                 u.index != "pypi",
                 not u.trusted,
                 u.identity in kept or u.identity in owner,
+                not _starts_releases(by_file[u.identity]),
                 files.index(u.identity),
             ),
         )
@@ -828,7 +875,7 @@ def propose(
         ]
         answers["release_workflow"] = (
             identity.file
-            if identity.file not in kept and identity.file not in owner and not identity.reusable
+            if identity.file not in kept | set(owner) | _called(project) and _top_level(identity)
             else free[0]
         )
         jobs = [u.job for u in uploads if u.identity == identity.file and not u.caller] + [
