@@ -36,6 +36,8 @@ SHAPES: dict[str, str] = {
     "cookie-cd": "scientific-python/cookie's cd.yml, which that template updates",
     "remote-reusable": "a call of another repository's publishing workflow with a token",
     "draft-provenance-tokens": "tokens to TestPyPI then PyPI, a draft release, SLSA provenance",
+    "dedicated-trusted": "a build job and a trusted publish job; a commented Dependabot config "
+    "and a RELEASING.rst of its own",
 }
 
 #: Each shape's git tags (a folder of files cannot hold them).
@@ -55,6 +57,7 @@ TAGS: dict[str, list[str]] = {
     "cookie-cd": ["v0.1.0"],
     "remote-reusable": ["v2.0"],
     "draft-provenance-tokens": ["3.0.0", "3.0.1"],
+    "dedicated-trusted": ["v0.9.0", "v1.0.0"],
 }
 
 #: Build backends that mean compiled extensions (and setuptools with a setup.py that has them).

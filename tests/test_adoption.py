@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import shapes
 
 from hardened_release import project as project_module
 from hardened_release import publishers, workflows
@@ -204,15 +204,6 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def fixture_repository(name: str, path: Path) -> Path:
-    """The fixture's files, committed as a repository of their own."""
-    shutil.copytree(FIXTURES / name, path)
-    git("init", "-q", "-b", "main", cwd=path)
-    git("add", "-A", cwd=path)
-    git("commit", "-q", "-m", "The project as it is", cwd=path)
-    return path
-
-
 def publishing(project: Path) -> set[str]:
     """The workflows that upload to a package index, directly or through a script they run."""
     found = set()
@@ -281,24 +272,9 @@ def lost_comments(before: str, after: str) -> list[str]:
     ]
 
 
-#: Fixtures whose adoption is known to fall short, and how (for the analysis to mend).
-SHORTFALLS = {
-    "dedicated-trusted": "a build job beside the publish job is kept in place, so the trusted "
-    "publisher's workflow file changes (the analysis is mending it)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=SHORTFALLS[name]))
-        if name in SHORTFALLS
-        else name
-        for name in sorted(path.name for path in FIXTURES.iterdir())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.iterdir()))
 def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Path) -> None:
-    project = fixture_repository(name, tmp_path / name)
+    project = shapes.make(name, tmp_path / name)
     before = tree(project)
     old = {w.file: w for w in workflows.read_all(project) if w.file in publishing(project)}
     assert old, f"the fixture {name} has no workflow that publishes"
