@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from helpers import (
-    ANSWERS_FILE,
     TemplateVersions,
     adopt,
     answers_of,
     copier_cli,
     git,
     load_yaml,
+    readme_update_command,
     release_workflow,
     render,
     tree,
@@ -180,7 +180,7 @@ def test_a_cookie_project_adopts_and_both_templates_update(
 
     # And this template's next version merges too.
     revise(versions)
-    ours = copier_cli("update", "-a", ANSWERS_FILE, "--defaults", cwd=project)
+    ours = copier_cli(*readme_update_command(), cwd=project)  # the README's, word for word
     assert ours.returncode == 0, ours.stderr
     assert_merged_cleanly(project)
     assert "run: echo hello" in (project / ".github/workflows/release.yml").read_text()

@@ -95,8 +95,11 @@ def parse_data(items: Iterable[str]) -> dict[str, str]:
 # ---- The refusals that need no render: git, the work tree, the answers file, the workflows.
 
 
-def git(root: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check)
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise Refusal("git is not installed: adoption needs it (install git first).") from None
 
 
 def check_work_tree(root: Path) -> Path:
