@@ -168,9 +168,9 @@ def test_a_dependabot_config_that_meets_the_bar_is_kept_byte_for_byte(tmp_path: 
     """Grouped and cooled down, for the actions and the release tools' lock: adoption leaves
     the project's config as it wrote it, odd layout and comments included."""
     config = (
-        "version: 2\nupdates:\n"
+        "---\nversion: 2\nupdates:\n"
         "    - package-ecosystem: 'github-actions'   # ours\n"
-        "      directory: '/'\n      schedule: {interval: weekly}\n"
+        "      directory: '/'\n      schedule: { interval: weekly }\n"
         "      cooldown: {default-days: 14}\n"
         "      groups: {actions: {patterns: ['*']}}\n"
         "    - package-ecosystem: pip\n      directory: /.github\n"

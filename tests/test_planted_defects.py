@@ -98,8 +98,8 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
     ),
     "a Dependabot config rewritten when it already meets the bar": (
         "src/hardened_release/edits.py",
-        "    if not changed:\n        return project_text\n",
-        "",
+        "    if changed:\n        stream = io.StringIO()\n",
+        "    if True:\n        stream = io.StringIO()\n",
         [
             "tests/test_adoption.py::test_a_dependabot_config_that_meets_the_bar_is_kept_byte_for_byte"
         ],

@@ -24,8 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
     # Only the chosen command's module is imported (each has imports of its own to pay for);
-    # every one, for the overall help or an unknown command.
-    chosen = argv[:1] if argv[:1] and argv[0] in COMMANDS else list(COMMANDS)
+    # the overall help lists them by their line of help alone.
+    chosen = argv[:1]
     for command, (module_name, summary) in COMMANDS.items():
         if command not in chosen:
             subcommands.add_parser(command, help=summary)
