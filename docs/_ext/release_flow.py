@@ -1,0 +1,607 @@
+"""The release flow as a picture, computed from a rendered release workflow.
+
+Three plain functions, each over plain data, so that the picture follows the workflow:
+
+- `flow_of(workflow)`: the graph model, read from the workflow as parsed by
+  `hardened_release.workflows` (the one reader of workflow files): what starts a release, each
+  job with what it needs, the condition it runs under, the permissions it holds and the
+  environment it waits in; what each job hands to the next (artifacts, outputs); and where the
+  outside services come in (PyPI and its trusted publisher, GitHub's attestations, a GitHub
+  Release). Nothing here names a job of the template: a job added, renamed or removed in the
+  workflow is drawn as it is.
+- `layout(flow, width)`: a layered drawing of that graph, top to bottom (each node in the layer
+  after the last of its needs; long edges pass through dummy points; orders by barycentres).
+- `flow_svg(flow, ident)`: the figure, as inline SVG with its text description.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pictures import (
+    MAX_WIDTH,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    svg_figure,
+    text_element,
+    text_width,
+    wrap,
+)
+
+from hardened_release.workflows import Job, Workflow, strings
+
+#: Events in a workflow's `on:`, as a release team says what happened.
+EVENTS = {
+    "release": "a GitHub Release is published",
+    "push": "a push",
+    "workflow_dispatch": "a maintainer runs it by hand",
+    "pull_request": "a pull request",
+    "pull_request_target": "a pull request (pull_request_target)",
+    "schedule": "its schedule",
+    "workflow_call": "another workflow calls it",
+}
+#: Runs of a workflow, by the event that started them.
+RUNS = {
+    "release": "a published release",
+    "push": "a push",
+    "workflow_dispatch": "runs by hand",
+    "pull_request": "pull requests",
+    "pull_request_target": "pull requests",
+    "schedule": "scheduled runs",
+    "workflow_call": "calls",
+}
+PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
+ATTEST_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
+RELEASE_ACTIONS = ("softprops/action-gh-release", "ncipollo/release-action")
+NEEDS_OUTPUT = re.compile(r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)")
+EVENT_TEST = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+NEEDS_OUTPUT_TEST = re.compile(
+    r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)\s*==\s*'([^']*)'"
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box of the picture: what starts the release, a job, or a service outside GitHub
+    Actions; `lines` are its details, `gate` the environment a job waits in."""
+
+    id: str
+    kind: str  # "start", "job" or "service"
+    title: str
+    lines: tuple[str, ...] = ()
+    gate: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An arrow: `needs` (a job waits for another), `hands` (an artifact passed to a job that
+    does not need its maker directly), `starts` or `publishes`; `label` is what goes along."""
+
+    source: str
+    target: str
+    kind: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The graph model of one release workflow, and its description in words."""
+
+    title: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    words: tuple[str, ...] = field(default=())
+
+    def node(self, ident: str) -> Node:
+        return next(node for node in self.nodes if node.id == ident)
+
+
+def permission_lines(job: Job, default: Any) -> tuple[str, ...]:
+    """The permissions a job holds, one `scope: level` a line; the workflow's when it has none."""
+    permissions = job.permissions if job.permissions is not None else default
+    if permissions is None:
+        return ("permissions: the repository's default token",)
+    if isinstance(permissions, str):
+        return (f"permissions: {permissions}",)
+    if not permissions:
+        return ("no permissions",)
+    return tuple(f"{scope}: {level}" for scope, level in permissions.items())
+
+
+def publishing_events(workflow: Workflow) -> list[str]:
+    """The events a release starts from: those the jobs with an environment test for, else
+    every event but pull requests."""
+    tested = {
+        event
+        for job in workflow.jobs.values()
+        if job.environment
+        for event in EVENT_TEST.findall(job.condition)
+    }
+    events = [event for event in workflow.triggers if event in tested]
+    return events or [e for e in workflow.triggers if not e.startswith("pull_request")]
+
+
+def describe_event(event: str, settings: Any) -> str:
+    if event == "push" and isinstance(settings, Mapping) and settings.get("tags"):
+        return "a push of a tag " + ", ".join(str(tag) for tag in settings["tags"])
+    if event == "release" and isinstance(settings, Mapping) and settings.get("types"):
+        types = [str(kind) for kind in settings["types"]]
+        if types == ["published"]:
+            return EVENTS["release"]
+        return "a GitHub Release is " + " or ".join(types)
+    return EVENTS.get(event, event)
+
+
+def describe_condition(condition: str, triggers: Mapping[str, Any]) -> str:
+    """A job's `if:` as a reader says it."""
+    condition = " ".join(EXPRESSION.sub(lambda m: m[0][3:-2].strip(), condition).split())
+    events = EVENT_TEST.findall(condition)
+    if events and EVENT_TEST.sub("", condition).strip(" ()|&") == "":
+        return "only for " + " or ".join(RUNS.get(event, event) for event in events)
+    output = NEEDS_OUTPUT_TEST.fullmatch(condition)
+    if output:
+        return f"only when {output[1]}'s output {output[2]} is {output[3]}"
+    return f"if: {condition}"
+
+
+def plain(text: str) -> str:
+    """A name with expressions in it as a reader says them: `${{ matrix.os }}`: each os."""
+
+    def say(match: re.Match[str]) -> str:
+        inner = match[0][3:-2].strip()
+        return "each " + inner.removeprefix("matrix.") if inner.startswith("matrix.") else inner
+
+    return EXPRESSION.sub(say, text)
+
+
+def artifact_pattern(name: str) -> str:
+    """An artifact's name, with each expression in it (a matrix value) as `*`."""
+    return EXPRESSION.sub("*", name)
+
+
+def uploads(job: Job) -> list[str]:
+    return [
+        artifact_pattern(str(step.inputs.get("name", "artifact")))
+        for step in job.steps
+        if step.action == "actions/upload-artifact"
+    ]
+
+
+def downloads(job: Job) -> list[str]:
+    """The artifact names or patterns a job downloads; `*` for all of them."""
+    found = []
+    for step in job.steps:
+        if step.action == "actions/download-artifact":
+            wanted = step.inputs.get("name") or step.inputs.get("pattern") or "*"
+            found.append(artifact_pattern(str(wanted)))
+    return found
+
+
+def matches(made: str, wanted: str) -> bool:
+    return made == wanted or fnmatch.fnmatchcase(made, wanted) or fnmatch.fnmatchcase(wanted, made)
+
+
+def matrix_line(job: Job) -> str:
+    """`one job per os: a, b, c` for a job with a matrix of lists."""
+    strategy = job.data.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, Mapping) else None
+    if not isinstance(matrix, Mapping):
+        return ""
+    axes = [
+        (key, values)
+        for key, values in matrix.items()
+        if key not in ("include", "exclude") and isinstance(values, list)
+    ]
+    if not axes:
+        return "a job per matrix entry"
+    count = 1
+    for _, values in axes:
+        count *= len(values)
+    return f"{count} jobs: one per " + " by ".join(key for key, _ in axes)
+
+
+@dataclass
+class Services:
+    """Where the outside world comes in, as found in one job's steps."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+
+def services_of(job: Job, workflow: Workflow, services: Services) -> None:
+    """The services a job's steps reach: PyPI or TestPyPI (and whether through a trusted
+    publisher), GitHub's artifact attestations, a GitHub Release."""
+    permissions = job.permissions if isinstance(job.permissions, Mapping) else {}
+    trusted = permissions.get("id-token") == "write"
+    for step in job.steps:
+        index = None
+        text = step.run
+        if step.action == PUBLISH_ACTION:
+            url = str(step.inputs.get("repository-url", ""))
+            index = "TestPyPI" if "test.pypi.org" in url else "PyPI"
+            pep740 = str(step.inputs.get("attestations", "true")).lower() != "false" and trusted
+        elif re.search(r"\b(twine upload|uv publish|flit publish|hatch publish)\b", text):
+            index = "TestPyPI" if "test.pypi.org" in text or "testpypi" in text else "PyPI"
+            pep740 = False
+        if index:
+            ident = index.lower()
+            publisher = (
+                f"trusted publisher: {workflow.file}, environment {job.environment}"
+                if trusted and job.environment
+                else f"trusted publisher: {workflow.file}"
+                if trusted
+                else "an API token"
+            )
+            services.nodes[ident] = Node(ident, "service", index, (f"accepts {publisher}",))
+            handed = "distributions + PEP 740 attestations" if pep740 else "distributions"
+            services.edges.append(Edge(job.id, ident, "publishes", handed))
+            services.words.append(
+                f"It uploads the {handed} to {index}, which accepts them from {publisher}"
+                + (" with a token that lives for minutes." if trusted else ".")
+            )
+        if step.action in ATTEST_ACTIONS:
+            subject = step.inputs.get("subject-path") or step.inputs.get("subject-name") or ""
+            services.nodes["attestations"] = Node(
+                "attestations",
+                "service",
+                "GitHub attestations",
+                ("signed provenance,", "checked by gh attestation verify"),
+            )
+            label = f"provenance of {subject}" if subject else "provenance"
+            services.edges.append(Edge(job.id, "attestations", "publishes", label))
+            services.words.append(
+                f"It stores GitHub artifact attestations ({label}), signed for this workflow."
+            )
+        if step.action in RELEASE_ACTIONS or re.search(r"\bgh release (create|upload)\b", text):
+            services.nodes["github-release"] = Node(
+                "github-release", "service", "GitHub Release", ("the release page and its files",)
+            )
+            services.edges.append(Edge(job.id, "github-release", "publishes", "files"))
+            services.words.append("It writes the GitHub Release and its files.")
+
+
+def flow_of(workflow: Workflow, title: str = "") -> Flow:
+    """The graph model of a release workflow, as parsed."""
+    jobs = workflow.jobs
+    triggers = workflow.triggers
+    default = workflow.data.get("permissions") if isinstance(workflow.data, Mapping) else None
+    events = publishing_events(workflow)
+    started = " or ".join(describe_event(e, triggers.get(e)) for e in events)
+    others = [e for e in triggers if e not in events]
+    start_lines = ["and the release starts"]
+    built = ", ".join(dict.fromkeys(RUNS.get(event, event) for event in others))
+    if others:
+        start_lines.append(f"({built} only build)")
+    title = started[:1].upper() + started[1:]
+    nodes = [Node("start", "start", title, tuple(start_lines))]
+    edges: list[Edge] = []
+    words = [
+        f"The {workflow.file} workflow starts a release when {started}"
+        + (f"; {built} only build, without publishing." if others else ".")
+    ]
+    made = {ident: uploads(job) for ident, job in jobs.items()}
+    services = Services()
+    for ident, job in jobs.items():
+        needs = [need for need in job.needs if need in jobs]
+        lines = [f"job: {ident}"] if job.name != ident else []
+        if matrix := matrix_line(job):
+            lines.append(matrix)
+        if job.condition:
+            lines.append(describe_condition(job.condition, triggers))
+        lines += permission_lines(job, default)
+        gate = ""
+        if job.environment:
+            gate = f"environment {job.environment}: waits for a reviewer's approval"
+        nodes.append(Node(ident, "job", plain(job.name), tuple(lines), gate))
+        outputs = {}
+        for source, output in NEEDS_OUTPUT.findall(" ".join(strings(job.data))):
+            outputs.setdefault(source, set()).add(output)
+        handed: dict[str, list[str]] = {}
+        for wanted in downloads(job):
+            for maker, names in made.items():
+                for name in names:
+                    if maker != ident and matches(name, wanted):
+                        handed.setdefault(maker, []).append(name)
+        if not needs:
+            edges.append(Edge("start", ident, "starts"))
+        for need in needs:
+            label = [*dict.fromkeys(handed.pop(need, []))]
+            label += [f"output {o}" for o in sorted(outputs.get(need, ()))]
+            edges.append(Edge(need, ident, "needs", ", ".join(label)))
+        for maker, names in handed.items():
+            edges.append(Edge(maker, ident, "hands", ", ".join(dict.fromkeys(names))))
+        said = f"Job {plain(job.name)} ({ident})"
+        said += f" runs after {', '.join(needs)}" if needs else " runs first"
+        if job.condition:
+            said += ", " + describe_condition(job.condition, triggers)
+        said += "; it holds " + ", ".join(permission_lines(job, default)) + "."
+        if gate:
+            said += (
+                f" It runs in the environment {job.environment}, so it waits until a required"
+                " reviewer approves the deployment."
+            )
+        takes = [e for e in edges if e.target == ident and e.label]
+        if takes:
+            said += " It takes " + "; ".join(f"{e.label} from {e.source}" for e in takes) + "."
+        words.append(said)
+        before = len(services.words)
+        services_of(job, workflow, services)
+        if len(services.words) > before:
+            words[-1] += " " + " ".join(services.words[before:])
+    nodes += services.nodes.values()
+    edges += services.edges
+    title = title or f"The jobs of the release workflow {workflow.file}, from start to PyPI"
+    return Flow(title, tuple(nodes), tuple(edges), tuple(words))
+
+
+# The drawing.
+
+NODE_WIDTH = 232
+MIN_NODE_WIDTH = 150
+GAP_X = 26
+GAP_Y = 70
+LABEL_WIDTH = 150
+PAD = 10
+LINE = 16
+SMALL_LINE = 15
+DUMMY = "~"
+DUMMY_WIDTH = 24
+
+
+@dataclass
+class Box:
+    """A node placed: its top-left corner, size and text lines (class, text)."""
+
+    node: Node | None
+    x: float = 0
+    y: float = 0
+    width: float = 0
+    height: float = 0
+    layer: int = 0
+    text: list[tuple[str, str]] = field(default_factory=list)
+    gate: list[str] = field(default_factory=list)
+
+    @property
+    def center(self) -> float:
+        return self.x + self.width / 2
+
+
+@dataclass
+class Layout:
+    width: float
+    height: float
+    boxes: dict[str, Box]
+    paths: list[tuple[Edge, list[tuple[float, float]]]]
+
+
+def layers_of(flow: Flow) -> dict[str, int]:
+    """Each node's layer: one more than the deepest of the nodes with an arrow into it."""
+    into: dict[str, list[str]] = {node.id: [] for node in flow.nodes}
+    for edge in flow.edges:
+        if edge.source in into and edge.target in into:
+            into[edge.target].append(edge.source)
+    layer: dict[str, int] = {}
+
+    def depth(ident: str, seen: frozenset[str]) -> int:
+        if ident not in layer:
+            sources = [s for s in into[ident] if s not in seen]  # a cycle is cut, not followed
+            layer[ident] = 1 + max((depth(s, seen | {ident}) for s in sources), default=-1)
+        return layer[ident]
+
+    for node in flow.nodes:
+        depth(node.id, frozenset())
+    return layer
+
+
+def crossings(rows: list[list[str]], links: list[tuple[str, str]]) -> int:
+    position = {ident: i for row in rows for i, ident in enumerate(row)}
+    level = {ident: n for n, row in enumerate(rows) for ident in row}
+    count = 0
+    for a, (s1, t1) in enumerate(links):
+        for s2, t2 in links[a + 1 :]:
+            same = level[s1] == level[s2] and level[t1] == level[t2]
+            if same and (position[s1] - position[s2]) * (position[t1] - position[t2]) < 0:
+                count += 1
+    return count
+
+
+def barycentre(
+    ident: str, row: list[str], other: dict[str, int], pairs: list[tuple[str, str]]
+) -> float:
+    """The mean position of a node's neighbours in the other row; its own if it has none."""
+    near = [other[s] for s, t in pairs if t == ident and s in other]
+    return sum(near) / len(near) if near else row.index(ident)
+
+
+def ordered(rows: list[list[str]], links: list[tuple[str, str]]) -> list[list[str]]:
+    """Rows reordered by the barycentre of their neighbours, down then up, keeping the best."""
+    best = [row[:] for row in rows]
+    best_count = crossings(best, links)
+    for sweep in range(8):
+        down = sweep % 2 == 0
+        for n in range(1, len(rows)) if down else range(len(rows) - 2, -1, -1):
+            other = {ident: i for i, ident in enumerate(rows[n - 1 if down else n + 1])}
+            row = rows[n]
+
+            # Each node's neighbours in the row above (going down) or below (going up).
+            pairs = links if down else [(t, s) for s, t in links]
+            rows[n] = sorted(row, key=lambda ident: barycentre(ident, row, other, pairs))
+        count = crossings(rows, links)
+        if count < best_count:
+            best, best_count = [row[:] for row in rows], count
+    return best
+
+
+def layout(flow: Flow, max_width: float = MAX_WIDTH) -> Layout:
+    """Where each box and arrow goes."""
+    layer = layers_of(flow)
+    depth = max(layer.values(), default=0) + 1
+    rows: list[list[str]] = [[] for _ in range(depth)]
+    for node in flow.nodes:
+        rows[layer[node.id]].append(node.id)
+    # A long arrow passes through a dummy point in each layer it crosses.
+    links: list[tuple[str, str]] = []
+    chains: list[tuple[Edge, list[str]]] = []
+    for number, edge in enumerate(flow.edges):
+        chain = [edge.source]
+        for level in range(layer[edge.source] + 1, layer[edge.target]):
+            dummy = f"{DUMMY}{number}.{level}"
+            rows[level].append(dummy)
+            chain.append(dummy)
+        chain.append(edge.target)
+        links += list(itertools.pairwise(chain))
+        chains.append((edge, chain))
+    rows = ordered(rows, links)
+    widest = max(sum(not i.startswith(DUMMY) for i in row) for row in rows)
+    dummies = max(sum(i.startswith(DUMMY) for i in row) for row in rows)
+    node_width = (max_width - 2 - (widest - 1) * GAP_X - dummies * (GAP_X + DUMMY_WIDTH)) / widest
+    node_width = max(MIN_NODE_WIDTH, min(NODE_WIDTH, node_width))
+    boxes: dict[str, Box] = {}
+    for n, row in enumerate(rows):
+        for ident in row:
+            if ident.startswith(DUMMY):
+                boxes[ident] = Box(None, width=DUMMY_WIDTH, layer=n)
+            else:
+                boxes[ident] = text_box(flow.node(ident), node_width, n)
+    row_widths = [sum(boxes[i].width for i in row) + GAP_X * (len(row) - 1) for row in rows]
+    width = max(max(row_widths), 200) + 2
+    y = 1.0
+    for row, row_width in zip(rows, row_widths, strict=True):
+        height = max(boxes[i].height for i in row)
+        x = (width - row_width) / 2
+        for ident in row:
+            box = boxes[ident]
+            box.x, box.y = x, y
+            if box.node is None:
+                box.height = height
+            x += box.width + GAP_X
+        y += height + GAP_Y
+    paths = []
+    for edge, chain in chains:
+        start, end = boxes[chain[0]], boxes[chain[-1]]
+        points = [(port(start, edge, flow, out=True), start.y + start.height)]
+        for dummy in chain[1:-1]:  # straight down through the layer, beside its boxes
+            points += [(boxes[dummy].center, boxes[dummy].y), (boxes[dummy].center,
+                       boxes[dummy].y + boxes[dummy].height)]  # fmt: skip
+        points.append((port(end, edge, flow, out=False), end.y))
+        paths.append((edge, points))
+    return Layout(width, y - GAP_Y + 1, boxes, paths)
+
+
+def port(box: Box, edge: Edge, flow: Flow, out: bool) -> float:
+    """Where an arrow leaves (or enters) a box: its arrows spread along the side."""
+    if box.node is None:
+        return box.center
+    side = [e for e in flow.edges if (e.source if out else e.target) == box.node.id]
+    index = side.index(edge)
+    return box.x + box.width * (index + 1) / (len(side) + 1)
+
+
+def text_box(node: Node, width: float, layer: int) -> Box:
+    """A node's box, sized for its wrapped text."""
+    inner = width - 2 * PAD
+    box = Box(node, width=width, layer=layer)
+    if node.gate:
+        box.gate = wrap(node.gate, inner, SMALL_SIZE, "bold")
+    box.text = [("bold", line) for line in wrap(node.title, inner, TEXT_SIZE, "bold")]
+    for line in node.lines:
+        mono = bool(re.match(r"[\w-]+: ", line)) and node.kind == "job"
+        font = "mono" if mono else "sans"
+        classes = "small mono" if mono else "small"
+        box.text += [(classes, part) for part in wrap(line, inner, SMALL_SIZE, font)]
+    gate_height = len(box.gate) * SMALL_LINE + 8 if box.gate else 0
+    box.height = gate_height + PAD + LINE + SMALL_LINE * (len(box.text) - 1) + PAD - 2
+    return box
+
+
+def curve(points: list[tuple[float, float]]) -> str:
+    """A smooth path through the points, leaving and entering each vertically."""
+    (x, y), rest = points[0], points[1:]
+    path = f"M {x:.1f} {y:.1f}"
+    for nx, ny in rest:
+        middle = (y + ny) / 2
+        if nx == x:
+            path += f" V {ny:.1f}"
+        else:
+            path += f" C {x:.1f} {middle:.1f} {nx:.1f} {middle:.1f} {nx:.1f} {ny:.1f}"
+        x, y = nx, ny
+    return path
+
+
+def flow_svg(flow: Flow, ident: str, caption: str) -> str:
+    """The figure of a flow: the drawing, its caption and its description in words."""
+    drawn = layout(flow)
+    body: list[str] = []
+    for edge, points in drawn.paths:
+        body.append(
+            f'<path class="line {edge.kind}" d="{curve(points)}" marker-end="url(#{ident}-arrow)"/>'
+        )
+    labelled: dict[str, int] = {}
+    for edge, points in drawn.paths:
+        if edge.label:
+            # Just above the box the arrow enters, near where it enters: arrows into one box
+            # enter it apart, and a second label into the same box sits higher.
+            (x0, y0), (x1, y1) = points[-2], points[-1]
+            nth = labelled[edge.target] = labelled.get(edge.target, -1) + 1
+            lines = wrap(edge.label, LABEL_WIDTH, SMALL_SIZE)
+            y = y1 - 14 - (len(lines) - 1) * SMALL_LINE - nth * (len(lines) * SMALL_LINE + 6)
+            x = x0 + (x1 - x0) * along((y - y0) / (y1 - y0))
+            body += label(x, y, lines)
+    for box in drawn.boxes.values():
+        if box.node is not None:
+            body += draw_box(box)
+    return svg_figure(ident, drawn.width, drawn.height, flow.title, flow.words, body, caption)
+
+
+def along(t: float) -> float:
+    """How far across an arrow's stretch is at `t` of its height (its curve's x at that y,
+    near enough: the curve leaves and enters vertically)."""
+    t = min(1.0, max(0.0, t))
+    return t * t * (3 - 2 * t)
+
+
+def label(x: float, y: float, lines: list[str]) -> list[str]:
+    """A label over an arrow, its first baseline at `y`, on the page's background."""
+    width = max(text_width(line, SMALL_SIZE) for line in lines) + 8
+    out = [
+        f'<rect class="label" x="{x - width / 2:.1f}" y="{y - 11:.1f}" width="{width:.1f}"'
+        f' height="{len(lines) * SMALL_LINE + 1:.1f}" rx="3"/>'
+    ]
+    out += [text_element(x, y + n * SMALL_LINE, line, "small") for n, line in enumerate(lines)]
+    return out
+
+
+def draw_box(box: Box) -> list[str]:
+    node = box.node
+    assert node is not None
+    kind = {"start": "start", "service": "service"}.get(node.kind, "box")
+    if node.gate:
+        kind += " gated"
+    out = [
+        f'<rect class="{kind}" x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}"'
+        f' height="{box.height:.1f}" rx="{14 if node.kind == "start" else 6}"/>'
+    ]
+    y = box.y
+    if box.gate:
+        gate_height = len(box.gate) * SMALL_LINE + 8
+        out.append(
+            f'<path class="gate" d="M {box.x:.1f} {y + gate_height:.1f} V {y + 6:.1f}'
+            f" Q {box.x:.1f} {y:.1f} {box.x + 6:.1f} {y:.1f} H {box.x + box.width - 6:.1f}"
+            f" Q {box.x + box.width:.1f} {y:.1f} {box.x + box.width:.1f} {y + 6:.1f}"
+            f' V {y + gate_height:.1f} Z"/>'
+        )
+        for n, line in enumerate(box.gate):
+            out.append(text_element(box.center, y + 15 + n * SMALL_LINE, line, "small bold"))
+        y += gate_height
+    y += PAD + LINE - 4
+    for n, (classes, line) in enumerate(box.text):
+        out.append(text_element(box.center, y, line, classes))
+        y += LINE if n == 0 else SMALL_LINE
+    return out
