@@ -58,6 +58,9 @@ RUNS = {
 PUBLISH_ACTION = "pypa/gh-action-pypi-publish"
 ATTEST_ACTIONS = ("actions/attest", "actions/attest-build-provenance")
 RELEASE_ACTIONS = ("softprops/action-gh-release", "ncipollo/release-action")
+#: The ids of the boxes that are not jobs: a job's id cannot hold a colon.
+START = "on:"
+SERVICE = "service:"
 NEEDS_OUTPUT = re.compile(r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)")
 EVENT_TEST = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
@@ -231,7 +234,7 @@ def services_of(job: Job, workflow: Workflow, services: Services) -> None:
             index = "TestPyPI" if "test.pypi.org" in text or "testpypi" in text else "PyPI"
             pep740 = False
         if index:
-            ident = index.lower()
+            ident = SERVICE + index.lower()
             publisher = (
                 f"trusted publisher: {workflow.file}, environment {job.environment}"
                 if trusted and job.environment
@@ -248,22 +251,23 @@ def services_of(job: Job, workflow: Workflow, services: Services) -> None:
             )
         if step.action in ATTEST_ACTIONS:
             subject = step.inputs.get("subject-path") or step.inputs.get("subject-name") or ""
-            services.nodes["attestations"] = Node(
-                "attestations",
+            services.nodes[SERVICE + "attestations"] = Node(
+                SERVICE + "attestations",
                 "service",
                 "GitHub attestations",
                 ("signed provenance,", "checked by gh attestation verify"),
             )
             label = f"provenance of {subject}" if subject else "provenance"
-            services.edges.append(Edge(job.id, "attestations", "publishes", label))
+            services.edges.append(Edge(job.id, SERVICE + "attestations", "publishes", label))
             services.words.append(
                 f"It stores GitHub artifact attestations ({label}), signed for this workflow."
             )
         if step.action in RELEASE_ACTIONS or re.search(r"\bgh release (create|upload)\b", text):
-            services.nodes["github-release"] = Node(
-                "github-release", "service", "GitHub Release", ("the release page and its files",)
+            ident = SERVICE + "github-release"
+            services.nodes[ident] = Node(
+                ident, "service", "GitHub Release", ("the release page and its files",)
             )
-            services.edges.append(Edge(job.id, "github-release", "publishes", "files"))
+            services.edges.append(Edge(job.id, ident, "publishes", "files"))
             services.words.append("It writes the GitHub Release and its files.")
 
 
@@ -280,7 +284,7 @@ def flow_of(workflow: Workflow, title: str = "") -> Flow:
     if others:
         start_lines.append(f"({built} only build)")
     title = started[:1].upper() + started[1:]
-    nodes = [Node("start", "start", title, tuple(start_lines))]
+    nodes = [Node(START, "start", title, tuple(start_lines))]
     edges: list[Edge] = []
     words = [
         f"The {workflow.file} workflow starts a release when {started}"
@@ -310,7 +314,7 @@ def flow_of(workflow: Workflow, title: str = "") -> Flow:
                     if maker != ident and matches(name, wanted):
                         handed.setdefault(maker, []).append(name)
         if not needs:
-            edges.append(Edge("start", ident, "starts"))
+            edges.append(Edge(START, ident, "starts"))
         for need in needs:
             label = [*dict.fromkeys(handed.pop(need, []))]
             label += [f"output {o}" for o in sorted(outputs.get(need, ()))]

@@ -364,8 +364,12 @@ class PictureDirective(SphinxDirective):
     def figure(self, ident: str, caption: str) -> str:
         raise NotImplementedError
 
+    def ident(self) -> str:
+        """The figure's id, unique in its page."""
+        return f"{self.name}-{self.env.new_serialno(self.name)}"
+
     def run(self) -> list[nodes.Node]:
-        ident = f"{self.name}-{self.env.new_serialno(self.name)}"
+        ident = self.ident()
         caption = " ".join(" ".join(self.content).split())
         return [nodes.raw("", self.figure(ident, caption), format="html")]
 
@@ -376,6 +380,10 @@ class ReleaseFlow(PictureDirective):
 
     required_arguments = 1
     option_spec: ClassVar = {"title": directives.unchanged}
+
+    def ident(self) -> str:
+        """`release-flow-<name>-<n>`: the id says which workflow is drawn."""
+        return f"{self.name}-{self.arguments[0]}-{self.env.new_serialno(self.name)}"
 
     def figure(self, ident: str, caption: str) -> str:
         name = self.arguments[0]
