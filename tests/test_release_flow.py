@@ -134,7 +134,7 @@ permissions:
 steps:
   - uses: actions/download-artifact@0000000000000000000000000000000000000000
     with:
-      name: dist
+      artifact-ids: ${{ needs.build.outputs.artifact-id }}
   - run: gh release upload "$GITHUB_REF_NAME" dist/*
 """
         )
@@ -254,6 +254,11 @@ def test_the_svg_is_labelled_for_screen_readers(default: Workflow) -> None:
         ("${{ github.event_name == 'push' }}", "only for a push"),
         ("needs.build.outputs.publish == 'true'", "only when build's output publish is true"),
         ("always()", "if: always()"),
+        (
+            "github.repository == 'octo/x' && github.event_name == 'release'",
+            "only in octo/x, for a published release",
+        ),
+        ("github.event_name == 'push' || always()", "if: github.event_name == 'push' || always()"),
     ],
 )
 def test_conditions_are_said_in_words(condition: str, said: str) -> None:
@@ -272,7 +277,15 @@ def test_names_permissions_matrices_and_artifacts_in_words() -> None:
         "permissions: the repository's default token",
     )
     gather = Job("build", load("steps:\n  - uses: actions/download-artifact@x\n    with: {}\n"))
-    assert downloads(gather) == ["*"]
+    assert downloads(gather) == [("*", "")]
+    by_id = Job(
+        "publish",
+        load(
+            "steps:\n  - uses: actions/download-artifact@x\n"
+            "    with: {artifact-ids: '${{ needs.build.outputs.artifact-id }}'}\n"
+        ),
+    )
+    assert downloads(by_id) == [("*", "build")]
     assert matches("dist-wheels-*", "dist-*") and not matches("dist", "dist-*")
 
 

@@ -64,6 +64,7 @@ SERVICE = "service:"
 NEEDS_OUTPUT = re.compile(r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)")
 EVENT_TEST = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+REPOSITORY_TEST = re.compile(r"github\.repository\s*==\s*'([^']*)'")
 NEEDS_OUTPUT_TEST = re.compile(
     r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)\s*==\s*'([^']*)'"
 )
@@ -144,13 +145,22 @@ def describe_event(event: str, settings: Any) -> str:
 def describe_condition(condition: str, triggers: Mapping[str, Any]) -> str:
     """A job's `if:` as a reader says it."""
     condition = " ".join(EXPRESSION.sub(lambda m: m[0][3:-2].strip(), condition).split())
-    events = EVENT_TEST.findall(condition)
-    if events and EVENT_TEST.sub("", condition).strip(" ()|&") == "":
-        return "only for " + " or ".join(RUNS.get(event, event) for event in events)
-    output = NEEDS_OUTPUT_TEST.fullmatch(condition)
-    if output:
-        return f"only when {output[1]}'s output {output[2]} is {output[3]}"
+    if "||" not in condition:
+        parts = [say_test(part.strip(" ()")) for part in condition.split("&&")]
+        if all(parts):
+            return "only " + ", ".join(parts)
     return f"if: {condition}"
+
+
+def say_test(test: str) -> str:
+    """One test of an `if:` in words, or "" if it is none this knows."""
+    if event := EVENT_TEST.fullmatch(test):
+        return "for " + RUNS.get(event[1], event[1])
+    if output := NEEDS_OUTPUT_TEST.fullmatch(test):
+        return f"when {output[1]}'s output {output[2]} is {output[3]}"
+    if repository := REPOSITORY_TEST.fullmatch(test):
+        return f"in {repository[1]}"
+    return ""
 
 
 def plain(text: str) -> str:
@@ -176,13 +186,20 @@ def uploads(job: Job) -> list[str]:
     ]
 
 
-def downloads(job: Job) -> list[str]:
-    """The artifact names or patterns a job downloads; `*` for all of them."""
+def downloads(job: Job) -> list[tuple[str, str]]:
+    """What a job downloads: (artifact name or pattern, the job that made it, or "" for any).
+    By `artifact-ids` from a job's output, every artifact of that job; with neither a name, a
+    pattern nor ids, every artifact (`*`)."""
     found = []
     for step in job.steps:
-        if step.action == "actions/download-artifact":
-            wanted = step.inputs.get("name") or step.inputs.get("pattern") or "*"
-            found.append(artifact_pattern(str(wanted)))
+        if step.action != "actions/download-artifact":
+            continue
+        ids = str(step.inputs.get("artifact-ids") or "")
+        if ids:
+            found += [("*", maker) for maker, _ in NEEDS_OUTPUT.findall(ids)]
+            continue
+        wanted = step.inputs.get("name") or step.inputs.get("pattern") or "*"
+        found.append((artifact_pattern(str(wanted)), ""))
     return found
 
 
@@ -308,10 +325,10 @@ def flow_of(workflow: Workflow, title: str = "") -> Flow:
         for source, output in NEEDS_OUTPUT.findall(" ".join(strings(job.data))):
             outputs.setdefault(source, set()).add(output)
         handed: dict[str, list[str]] = {}
-        for wanted in downloads(job):
+        for wanted, made_by in downloads(job):
             for maker, names in made.items():
                 for name in names:
-                    if maker != ident and matches(name, wanted):
+                    if maker != ident and made_by in ("", maker) and matches(name, wanted):
                         handed.setdefault(maker, []).append(name)
         if not needs:
             edges.append(Edge(START, ident, "starts"))
@@ -547,15 +564,16 @@ def flow_svg(flow: Flow, ident: str, caption: str) -> str:
         body.append(
             f'<path class="line {edge.kind}" d="{curve(points)}" marker-end="url(#{ident}-arrow)"/>'
         )
-    labelled: dict[str, int] = {}
+    above: dict[str, float] = {}
     for edge, points in drawn.paths:
         if edge.label:
             # Just above the box the arrow enters, near where it enters: arrows into one box
-            # enter it apart, and a second label into the same box sits higher.
+            # enter it apart, and a second label into the same box sits above the first.
             (x0, y0), (x1, y1) = points[-2], points[-1]
-            nth = labelled[edge.target] = labelled.get(edge.target, -1) + 1
             lines = wrap(edge.label, LABEL_WIDTH, SMALL_SIZE)
-            y = y1 - 14 - (len(lines) - 1) * SMALL_LINE - nth * (len(lines) * SMALL_LINE + 6)
+            bottom = y1 - 4 - above.get(edge.target, 0)
+            above[edge.target] = y1 - bottom + len(lines) * SMALL_LINE + 3
+            y = bottom - len(lines) * SMALL_LINE + 11
             x = x0 + (x1 - x0) * along((y - y0) / (y1 - y0))
             body += label(x, y, lines)
     for box in drawn.boxes.values():
