@@ -265,6 +265,11 @@ def test_conditions_are_said_in_words(condition: str, said: str) -> None:
     assert describe_condition(condition, {}) == said
 
 
+def test_a_push_of_tags_only_is_a_tag_push() -> None:
+    triggers = {"push": load("tags: ['v*']")}
+    assert describe_condition("github.event_name == 'push'", triggers) == "only for a tag push"
+
+
 def test_names_permissions_matrices_and_artifacts_in_words() -> None:
     assert plain("Build wheels on ${{ matrix.os }}") == "Build wheels on each os"
     job = Job("wheels", load("strategy:\n  matrix:\n    os: [a, b, c]\n    python: ['3.12']\n"))

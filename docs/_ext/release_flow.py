@@ -146,15 +146,18 @@ def describe_condition(condition: str, triggers: Mapping[str, Any]) -> str:
     """A job's `if:` as a reader says it."""
     condition = " ".join(EXPRESSION.sub(lambda m: m[0][3:-2].strip(), condition).split())
     if "||" not in condition:
-        parts = [say_test(part.strip(" ()")) for part in condition.split("&&")]
+        parts = [say_test(part.strip(" ()"), triggers) for part in condition.split("&&")]
         if all(parts):
             return "only " + ", ".join(parts)
     return f"if: {condition}"
 
 
-def say_test(test: str) -> str:
+def say_test(test: str, triggers: Mapping[str, Any]) -> str:
     """One test of an `if:` in words, or "" if it is none this knows."""
     if event := EVENT_TEST.fullmatch(test):
+        push = triggers.get("push")
+        if event[1] == "push" and isinstance(push, Mapping) and set(push) == {"tags"}:
+            return "for a tag push"
         return "for " + RUNS.get(event[1], event[1])
     if output := NEEDS_OUTPUT_TEST.fullmatch(test):
         return f"when {output[1]}'s output {output[2]} is {output[3]}"
@@ -571,7 +574,7 @@ def flow_svg(flow: Flow, ident: str, caption: str) -> str:
             # enter it apart, and a second label into the same box sits above the first.
             (x0, y0), (x1, y1) = points[-2], points[-1]
             lines = wrap(edge.label, LABEL_WIDTH, SMALL_SIZE)
-            bottom = y1 - 4 - above.get(edge.target, 0)
+            bottom = y1 - 12 - above.get(edge.target, 0)  # clear of the arrowhead
             above[edge.target] = y1 - bottom + len(lines) * SMALL_LINE + 3
             y = bottom - len(lines) * SMALL_LINE + 11
             x = x0 + (x1 - x0) * along((y - y0) / (y1 - y0))

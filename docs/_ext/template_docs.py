@@ -369,6 +369,9 @@ class PictureDirective(SphinxDirective):
         return f"{self.name}-{self.env.new_serialno(self.name)}"
 
     def run(self) -> list[nodes.Node]:
+        # The page is drawn again when the drawing code changes, not only its data.
+        for module in ("pictures.py", "release_flow.py", "trust_boundaries.py"):
+            self.env.note_dependency(str(Path(__file__).with_name(module)))
         ident = self.ident()
         caption = " ".join(" ".join(self.content).split())
         return [nodes.raw("", self.figure(ident, caption), format="html")]
@@ -402,7 +405,6 @@ class TrustBoundaries(PictureDirective):
     """```{trust-boundaries}```: who can push, tag, start, approve and publish."""
 
     def figure(self, ident: str, caption: str) -> str:
-        self.env.note_dependency(str(Path(__file__).with_name("trust_boundaries.py")))
         return boundaries_svg(ident, caption)
 
 

@@ -80,9 +80,12 @@ STEPS = (
     ),
     Step(
         "Start the release",
-        "whoever can publish a GitHub release, push the tag or run the workflow",
+        "anyone with write access: a release on a tag, a run by hand, a re-run",
         (
-            Control("the workflow stops a run others started", "workflow"),
+            Control(
+                "the workflow stops a run others started",
+                "workflow, when release_team lists @user handles only",
+            ),
             Control("preflight job checks the environments", "workflow"),
         ),
     ),
