@@ -254,19 +254,36 @@ PICTURES_PROBE = """<script>
 window.addEventListener("load", () => {
   const column = document.querySelector("article.bd-article").getBoundingClientRect();
   const colour = (element, property) => getComputedStyle(element)[property];
+  // Each text's colour and the colour of the shape it is drawn on (the last one drawn under
+  // its centre), once for each pair.
+  const on = (svg) => {
+    const shapes = [...svg.querySelectorAll("rect, path.gate")];
+    const pairs = [...svg.querySelectorAll("text")].map((text) => {
+      const box = text.getBBox();
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      const under = shapes.filter((shape) => {
+        const b = shape.getBBox();
+        return b.x <= x && x <= b.x + b.width && b.y <= y && y <= b.y + b.height;
+      }).pop();
+      return [colour(text, "fill"), under ? colour(under, "fill") : "page"];
+    });
+    return [...new Set(pairs.map((pair) => pair.join("|")))].map((pair) => pair.split("|"));
+  };
   const figures = [...document.querySelectorAll("figure.hr-figure")].map((figure) => {
     const svg = figure.querySelector("svg");
     const box = svg.getBoundingClientRect();
     const drawn = [...svg.querySelectorAll("rect")].filter((r) => r.getBBox().width > 0);
-    const label = (svg.getAttribute("aria-labelledby") || "").split(" ");
+    const named = (attribute) => svg.querySelector("#" + CSS.escape(svg.getAttribute(attribute)));
     return {
       id: figure.id, width: box.width, height: box.height, role: svg.getAttribute("role"),
       boxes: drawn.length, texts: svg.querySelectorAll("text").length,
       arrows: svg.querySelectorAll("path.line").length,
-      labelled: label.every((id) => id && svg.querySelector("#" + CSS.escape(id))),
+      labelled: named("aria-labelledby")?.tagName === "title"
+        && named("aria-describedby")?.tagName === "desc",
       inside: box.left >= column.left - 1 && box.right <= column.right + 1,
       description: figure.querySelector("details li") !== null,
       text: colour(svg.querySelector("text"), "fill"),
+      on: on(svg),
     };
   });
   const code = [...document.querySelectorAll("article pre")].map((pre) => ({
@@ -341,6 +358,15 @@ def test_a_browser_shows_each_picture_drawn_and_fitting_the_column(
             assert figure["arrows"] >= 3 or figure["id"].startswith("trust"), figure
             assert figure["inside"], f"{figure['id']} is wider than the column"
             assert contrast(figure["text"], measured["background"]) >= 4.5, (theme, figure)
+            # Every colour of text on every box colour (the boxes' fills are opaque).
+            # Every text on what it is drawn on: a box, a label, or the page (WCAG AA: 4.5).
+            pairs = [
+                (text, measured["background"] if under in ("page", "none") else under)
+                for text, under in figure["on"]
+            ]
+            low = min(contrast(text, under) for text, under in pairs)
+            print(theme, figure["id"], "lowest contrast of text on what is under it:", f"{low:.2f}")
+            assert low >= 4.5, (theme, figure["id"], pairs)
         if page not in SHOWN_AS_RENDERED:
             assert not [c["text"] for c in measured["code"] if c["scrolls"]], measured["code"]
         assert not measured["overflow"], f"{page} scrolls sideways"

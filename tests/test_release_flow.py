@@ -238,7 +238,7 @@ def test_the_svg_is_labelled_for_screen_readers(default: Workflow) -> None:
     assert svg.get("role") == "img"
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
     assert title is not None and desc is not None
-    assert svg.get("aria-labelledby") == "test-title test-desc"
+    assert (svg.get("aria-labelledby"), svg.get("aria-describedby")) == ("test-title", "test-desc")
     assert (title.get("id"), desc.get("id")) == ("test-title", "test-desc")
     for ident in default.jobs:
         assert f"({ident})" in (desc.text or "")

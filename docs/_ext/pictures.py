@@ -28,6 +28,7 @@ STYLE = """
   color: var(--pst-color-text-base, currentColor); }}
 .{cls} text {{ fill: currentColor; font-size: {text}px; }}
 .{cls} .small {{ font-size: {small}px; fill: var(--pst-color-text-muted, currentColor); }}
+.{cls} .small.plain {{ fill: currentColor; }}
 .{cls} .mono {{ font-family: var(--pst-font-family-monospace, monospace); }}
 .{cls} .bold {{ font-weight: 600; }}
 .{cls} .box {{ fill: var(--pst-color-surface, none); stroke: var(--pst-color-border, currentColor);
@@ -90,7 +91,7 @@ def svg_figure(
         [
             f'<figure class="hr-figure" id="{ident}">',
             f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" role="img"'
-            f' aria-labelledby="{ident}-title {ident}-desc" width="{width:.0f}"'
+            f' aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" width="{width:.0f}"'
             f' height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">',
             f'<title id="{ident}-title">{escape(title)}</title>',
             f'<desc id="{ident}-desc">{escape(" ".join(words))}</desc>',

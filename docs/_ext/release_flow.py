@@ -623,7 +623,7 @@ def draw_box(box: Box) -> list[str]:
             f' V {y + gate_height:.1f} Z"/>'
         )
         for n, line in enumerate(box.gate):
-            out.append(text_element(box.center, y + 15 + n * SMALL_LINE, line, "small bold"))
+            out.append(text_element(box.center, y + 15 + n * SMALL_LINE, line, "small bold plain"))
         y += gate_height
     y += PAD + LINE - 4
     for n, (classes, line) in enumerate(box.text):
