@@ -72,7 +72,9 @@ def texts(svg: ET.Element) -> str:
 
 
 def arrows(svg: ET.Element) -> int:
-    return sum("line" in (p.get("class") or "") for p in svg.iter(f"{SVG}path"))
+    """The arrows drawn, not those of the legend."""
+    classes = [(p.get("class") or "").split() for p in svg.iter(f"{SVG}path")]
+    return sum("line" in kinds and "key" not in kinds for kinds in classes)
 
 
 def needs_of(workflow: Workflow) -> set[tuple[str, str]]:
@@ -156,6 +158,10 @@ steps:
     assert "Attach the files to the GitHub Release" in texts(new_svg)
     assert "Attach the files to the GitHub Release" not in texts(old_svg)
     assert arrows(new_svg) == arrows(old_svg) + 3  # needs, hand-off, and to the GitHub Release
+    assert arrows(old_svg) == len(before.edges)
+    # The legend explains the dashed hand-off only where there is one.
+    assert "an artifact passed on" in texts(new_svg)
+    assert "an artifact passed on" not in texts(old_svg)
     boxes = layout(after).boxes
     assert boxes["github-release"].y > boxes["publish"].y + boxes["publish"].height
 

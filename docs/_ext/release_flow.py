@@ -483,10 +483,8 @@ def layout(flow: Flow, max_width: float = MAX_WIDTH) -> Layout:
         links += list(itertools.pairwise(chain))
         chains.append((edge, chain))
     rows = ordered(rows, links)
-    widest = max(sum(not i.startswith(DUMMY) for i in row) for row in rows)
-    dummies = max(sum(i.startswith(DUMMY) for i in row) for row in rows)
-    node_width = (max_width - 2 - (widest - 1) * GAP_X - dummies * (GAP_X + DUMMY_WIDTH)) / widest
-    node_width = max(MIN_NODE_WIDTH, min(NODE_WIDTH, node_width))
+    node_width = min(NODE_WIDTH, *(room(row, max_width) for row in rows))
+    node_width = max(MIN_NODE_WIDTH, node_width)
     boxes: dict[str, Box] = {}
     for n, row in enumerate(rows):
         for ident in row:
@@ -517,6 +515,15 @@ def layout(flow: Flow, max_width: float = MAX_WIDTH) -> Layout:
         points.append((port(end, edge, flow, out=False), end.y))
         paths.append((edge, points))
     return Layout(width, y - GAP_Y + 1, boxes, paths)
+
+
+def room(row: list[str], max_width: float) -> float:
+    """The widest a box can be for `row` to fit in `max_width`, beside its dummy points."""
+    boxes = sum(not ident.startswith(DUMMY) for ident in row)
+    if not boxes:
+        return NODE_WIDTH
+    rest = (len(row) - 1) * GAP_X + (len(row) - boxes) * DUMMY_WIDTH
+    return (max_width - 2 - rest) / boxes
 
 
 def port(box: Box, edge: Edge, flow: Flow, out: bool) -> float:
@@ -582,7 +589,42 @@ def flow_svg(flow: Flow, ident: str, caption: str) -> str:
     for box in drawn.boxes.values():
         if box.node is not None:
             body += draw_box(box)
-    return svg_figure(ident, drawn.width, drawn.height, flow.title, flow.words, body, caption)
+    body += legend(flow, ident, drawn.width, drawn.height + 18)
+    height = drawn.height + 18 + LEGEND_HEIGHT
+    return svg_figure(ident, drawn.width, height, flow.title, flow.words, body, caption)
+
+
+#: The legend's entries, by the kind of arrow or box they explain.
+LEGEND = {
+    "needs": "runs after (needs)",
+    "hands": "an artifact passed on",
+    "publishes": "sent out of GitHub",
+    "gate": "waits for an approval",
+}
+LEGEND_HEIGHT = 16
+
+
+def legend(flow: Flow, ident: str, width: float, y: float) -> list[str]:
+    """What the arrows and the band mean, for those the picture has, in one row."""
+    kinds = {edge.kind for edge in flow.edges} | (
+        {"gate"} if any(n.gate for n in flow.nodes) else set()
+    )
+    shown = [kind for kind in LEGEND if kind in kinds]
+    step = width / max(len(shown), 1)
+    out = []
+    for n, kind in enumerate(shown):
+        x = n * step + 2
+        if kind == "gate":
+            out.append(
+                f'<rect class="gate" x="{x:.1f}" y="{y - 6:.1f}" width="28" height="12" rx="3"/>'
+            )
+        else:
+            out.append(
+                f'<path class="line {kind} key" d="M {x:.1f} {y:.1f} H {x + 28:.1f}"'
+                f' marker-end="url(#{ident}-arrow)"/>'
+            )
+        out.append(text_element(x + 36, y + 4, LEGEND[kind], "small", "start"))
+    return out
 
 
 def along(t: float) -> float:
