@@ -202,6 +202,8 @@ def test_the_cibuildwheel_flow_gathers_the_wheels_and_stages_on_testpypi(
     gathered = [e for e in flow.edges if e.kind == "needs" and e.label.startswith("dist-")]
     assert {e.label for e in gathered} >= {"dist-wheels-*"}
     assert any(line.endswith("one per os") for line in flow.node("wheels").lines)
+    wheels = next(said for said in flow.words if "(wheels)" in said)
+    assert "it holds contents: read." in wheels and "one per os" not in wheels
     assert flow.node("wheels").title == "Build wheels on each os"
 
 

@@ -291,74 +291,95 @@ def services_of(job: Job, workflow: Workflow, services: Services) -> None:
             services.words.append("It writes the GitHub Release and its files.")
 
 
+def start_of(workflow: Workflow) -> tuple[Node, str]:
+    """The box of what starts a release, and the sentence that says it."""
+    triggers = workflow.triggers
+    events = publishing_events(workflow)
+    started = " or ".join(describe_event(e, triggers.get(e)) for e in events) or "it is started"
+    others = [e for e in triggers if e not in events]
+    built = ", ".join(dict.fromkeys(RUNS.get(event, event) for event in others))
+    lines = ["and the release starts"] + ([f"({built} only build)"] if others else [])
+    node = Node(START, "start", started[:1].upper() + started[1:], tuple(lines))
+    said = f"The {workflow.file} workflow starts a release when {started}"
+    return node, said + (f"; {built} only build, without publishing." if others else ".")
+
+
+def job_node(job: Job, triggers: Mapping[str, Any], default: Any) -> Node:
+    """A job's box: its name, id, matrix, condition, permissions and environment."""
+    lines = [f"job: {job.id}"] if job.name != job.id else []
+    if matrix := matrix_line(job):
+        lines.append(matrix)
+    if job.condition:
+        lines.append(describe_condition(job.condition, triggers))
+    lines += permission_lines(job, default)
+    gate = f"environment {job.environment}: waits for a reviewer's approval"
+    return Node(job.id, "job", plain(job.name), tuple(lines), gate if job.environment else "")
+
+
+def arrows_into(job: Job, jobs: Mapping[str, Job], made: Mapping[str, list[str]]) -> list[Edge]:
+    """The arrows into a job: from the trigger, or from each job it needs, labelled with the
+    artifacts and outputs it takes from that job; and a dashed one from each other job whose
+    artifacts it downloads."""
+    needs = [need for need in job.needs if need in jobs]
+    outputs: dict[str, set[str]] = {}
+    for source, output in NEEDS_OUTPUT.findall(" ".join(strings(job.data))):
+        outputs.setdefault(source, set()).add(output)
+    handed: dict[str, list[str]] = {}
+    for wanted, made_by in downloads(job):
+        for maker, names in made.items():
+            for name in names:
+                if maker != job.id and made_by in ("", maker) and matches(name, wanted):
+                    handed.setdefault(maker, []).append(name)
+    edges = [] if needs else [Edge(START, job.id, "starts")]
+    for need in needs:
+        label = [*dict.fromkeys(handed.pop(need, []))]
+        label += [f"output {output}" for output in sorted(outputs.get(need, ()))]
+        edges.append(Edge(need, job.id, "needs", ", ".join(label)))
+    for maker, names in handed.items():
+        edges.append(Edge(maker, job.id, "hands", ", ".join(dict.fromkeys(names))))
+    return edges
+
+
+def job_words(
+    job: Job, node: Node, edges: list[Edge], triggers: Mapping[str, Any], default: Any
+) -> str:
+    """What a job does, in words."""
+    needs = [e.source for e in edges if e.kind == "needs"]
+    said = f"Job {node.title} ({job.id})"
+    said += f" runs after {', '.join(needs)}" if needs else " runs first"
+    if job.condition:
+        said += ", " + describe_condition(job.condition, triggers)
+    said += "; it holds " + ", ".join(permission_lines(job, default)) + "."
+    if node.gate:
+        said += (
+            f" It runs in the environment {job.environment}, so it waits until a required"
+            " reviewer approves the deployment."
+        )
+    takes = [e for e in edges if e.label]
+    if takes:
+        said += " It takes " + "; ".join(f"{e.label} from {e.source}" for e in takes) + "."
+    return said
+
+
 def flow_of(workflow: Workflow, title: str = "") -> Flow:
     """The graph model of a release workflow, as parsed."""
     jobs = workflow.jobs
     triggers = workflow.triggers
     default = workflow.data.get("permissions") if isinstance(workflow.data, Mapping) else None
-    events = publishing_events(workflow)
-    started = " or ".join(describe_event(e, triggers.get(e)) for e in events)
-    others = [e for e in triggers if e not in events]
-    start_lines = ["and the release starts"]
-    built = ", ".join(dict.fromkeys(RUNS.get(event, event) for event in others))
-    if others:
-        start_lines.append(f"({built} only build)")
-    title = started[:1].upper() + started[1:]
-    nodes = [Node(START, "start", title, tuple(start_lines))]
-    edges: list[Edge] = []
-    words = [
-        f"The {workflow.file} workflow starts a release when {started}"
-        + (f"; {built} only build, without publishing." if others else ".")
-    ]
+    start, said = start_of(workflow)
+    nodes, edges, words = [start], [], [said]
     made = {ident: uploads(job) for ident, job in jobs.items()}
     services = Services()
-    for ident, job in jobs.items():
-        needs = [need for need in job.needs if need in jobs]
-        lines = [f"job: {ident}"] if job.name != ident else []
-        if matrix := matrix_line(job):
-            lines.append(matrix)
-        if job.condition:
-            lines.append(describe_condition(job.condition, triggers))
-        lines += permission_lines(job, default)
-        gate = ""
-        if job.environment:
-            gate = f"environment {job.environment}: waits for a reviewer's approval"
-        nodes.append(Node(ident, "job", plain(job.name), tuple(lines), gate))
-        outputs = {}
-        for source, output in NEEDS_OUTPUT.findall(" ".join(strings(job.data))):
-            outputs.setdefault(source, set()).add(output)
-        handed: dict[str, list[str]] = {}
-        for wanted, made_by in downloads(job):
-            for maker, names in made.items():
-                for name in names:
-                    if maker != ident and made_by in ("", maker) and matches(name, wanted):
-                        handed.setdefault(maker, []).append(name)
-        if not needs:
-            edges.append(Edge(START, ident, "starts"))
-        for need in needs:
-            label = [*dict.fromkeys(handed.pop(need, []))]
-            label += [f"output {o}" for o in sorted(outputs.get(need, ()))]
-            edges.append(Edge(need, ident, "needs", ", ".join(label)))
-        for maker, names in handed.items():
-            edges.append(Edge(maker, ident, "hands", ", ".join(dict.fromkeys(names))))
-        said = f"Job {plain(job.name)} ({ident})"
-        said += f" runs after {', '.join(needs)}" if needs else " runs first"
-        if job.condition:
-            said += ", " + describe_condition(job.condition, triggers)
-        said += "; it holds " + ", ".join(permission_lines(job, default)) + "."
-        if gate:
-            said += (
-                f" It runs in the environment {job.environment}, so it waits until a required"
-                " reviewer approves the deployment."
-            )
-        takes = [e for e in edges if e.target == ident and e.label]
-        if takes:
-            said += " It takes " + "; ".join(f"{e.label} from {e.source}" for e in takes) + "."
-        words.append(said)
+    for job in jobs.values():
+        node = job_node(job, triggers, default)
+        into = arrows_into(job, jobs, made)
+        nodes.append(node)
+        edges += into
         before = len(services.words)
         services_of(job, workflow, services)
-        if len(services.words) > before:
-            words[-1] += " " + " ".join(services.words[before:])
+        words.append(
+            " ".join([job_words(job, node, into, triggers, default), *services.words[before:]])
+        )
     nodes += services.nodes.values()
     edges += services.edges
     title = title or f"The jobs of the release workflow {workflow.file}, from start to PyPI"
