@@ -267,6 +267,10 @@ def test_the_svg_is_labelled_for_screen_readers(default: Workflow) -> None:
             "only in octo/x, for a published release",
         ),
         ("github.event_name == 'push' || always()", "if: github.event_name == 'push' || always()"),
+        (
+            "github.repository_owner == 'octo' && startsWith(github.ref, 'refs/tags/')",
+            "only in a repository of octo, on a tag",
+        ),
     ],
 )
 def test_conditions_are_said_in_words(condition: str, said: str) -> None:

@@ -65,6 +65,8 @@ NEEDS_OUTPUT = re.compile(r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)
 EVENT_TEST = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 REPOSITORY_TEST = re.compile(r"github\.repository\s*==\s*'([^']*)'")
+OWNER_TEST = re.compile(r"github\.repository_owner\s*==\s*'([^']*)'")
+TAG_REF_TEST = re.compile(r"startsWith\(\s*github\.ref\s*,\s*'refs/tags/'\s*\)")
 NEEDS_OUTPUT_TEST = re.compile(
     r"needs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)\s*==\s*'([^']*)'"
 )
@@ -146,10 +148,18 @@ def describe_condition(condition: str, triggers: Mapping[str, Any]) -> str:
     """A job's `if:` as a reader says it."""
     condition = " ".join(EXPRESSION.sub(lambda m: m[0][3:-2].strip(), condition).split())
     if "||" not in condition:
-        parts = [say_test(part.strip(" ()"), triggers) for part in condition.split("&&")]
+        parts = [say_test(unwrapped(part), triggers) for part in condition.split("&&")]
         if all(parts):
             return "only " + ", ".join(parts)
     return f"if: {condition}"
+
+
+def unwrapped(test: str) -> str:
+    """A test without the parentheses around it."""
+    test = test.strip()
+    while test.startswith("(") and test.endswith(")"):
+        test = test[1:-1].strip()
+    return test
 
 
 def say_test(test: str, triggers: Mapping[str, Any]) -> str:
@@ -163,6 +173,10 @@ def say_test(test: str, triggers: Mapping[str, Any]) -> str:
         return f"when {output[1]}'s output {output[2]} is {output[3]}"
     if repository := REPOSITORY_TEST.fullmatch(test):
         return f"in {repository[1]}"
+    if owner := OWNER_TEST.fullmatch(test):
+        return f"in a repository of {owner[1]}"
+    if TAG_REF_TEST.fullmatch(test):
+        return "on a tag"
     return ""
 
 
