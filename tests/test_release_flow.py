@@ -229,6 +229,30 @@ def test_the_layout_keeps_boxes_apart_and_arrows_downward(default: Workflow) -> 
         assert layer[edge.target] > layer[edge.source], edge
     for edge, points in drawing.paths:
         assert all(y1 >= y0 for (_, y0), (_, y1) in itertools.pairwise(points)), edge
+    assert_no_crossing_into_boxes(flow)
+
+
+def assert_no_crossing_into_boxes(flow: Flow) -> None:
+    """Arrows into one box enter it in the order they come from: they do not cross there."""
+    drawing = layout(flow)
+    for target in {edge.target for edge in flow.edges}:
+        entering = sorted(
+            (points[-1][0], points[-2][0])
+            for edge, points in drawing.paths
+            if edge.target == target
+        )
+        froms = [came_from for _, came_from in entering]
+        assert froms == sorted(froms), target
+
+
+def test_arrows_into_a_box_do_not_cross_there(default: Workflow) -> None:
+    """As with `workflow_dispatch`: preflight after build, so the arrow from build to publish
+    passes beside preflight, and enters publish on that side."""
+
+    def after_build(data: Any) -> None:
+        data["jobs"]["preflight"]["needs"] = ["build"]
+
+    assert_no_crossing_into_boxes(flow_of(changed(default, after_build)))
 
 
 def test_a_cycle_in_needs_does_not_hang_the_drawing(default: Workflow) -> None:

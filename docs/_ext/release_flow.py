@@ -540,16 +540,56 @@ def layout(flow: Flow, max_width: float = MAX_WIDTH) -> Layout:
                 box.height = height
             x += box.width + GAP_X
         y += height + GAP_Y
+    for row in rows[1:]:
+        align(row, boxes, links, width)
+    # Where each arrow leaves its source and enters its target: spread along the side, in the
+    # order of where the arrows go to (or come from), so that they do not cross at the box.
+    leaving: dict[str, list[tuple[float, int]]] = {}
+    entering: dict[str, list[tuple[float, int]]] = {}
+    for number, (_, chain) in enumerate(chains):
+        leaving.setdefault(chain[0], []).append((boxes[chain[1]].center, number))
+        entering.setdefault(chain[-1], []).append((boxes[chain[-2]].center, number))
     paths = []
-    for edge, chain in chains:
+    for number, (edge, chain) in enumerate(chains):
         start, end = boxes[chain[0]], boxes[chain[-1]]
-        points = [(port(start, edge, flow, out=True), start.y + start.height)]
+        points = [(port(start, sorted(leaving[chain[0]]), number), start.y + start.height)]
         for dummy in chain[1:-1]:  # straight down through the layer, beside its boxes
             points += [(boxes[dummy].center, boxes[dummy].y), (boxes[dummy].center,
                        boxes[dummy].y + boxes[dummy].height)]  # fmt: skip
-        points.append((port(end, edge, flow, out=False), end.y))
+        points.append((port(end, sorted(entering[chain[-1]]), number), end.y))
         paths.append((edge, points))
     return Layout(width, y - GAP_Y + 1, boxes, paths)
+
+
+def align(
+    row: list[str], boxes: dict[str, Box], links: list[tuple[str, str]], width: float
+) -> None:
+    """Move a row's boxes, in their order, under the boxes their arrows come from: each as near
+    the mean of its sources' centres as the others allow, the row inside the picture."""
+    wanted: dict[str, float] = {}
+    for ident in row:
+        sources = [boxes[source].center for source, target in links if target == ident]
+        if sources:
+            wanted[ident] = sum(sources) / len(sources) - boxes[ident].width / 2
+    if not wanted:
+        return
+    x = -float("inf")
+    for ident in row:  # as wanted, left to right, none overlapping
+        box = boxes[ident]
+        box.x = max(wanted.get(ident, box.x), x)
+        x = box.x + box.width + GAP_X
+    # The whole row by the mean of what is still wanted, then kept inside.
+    shift = sum(wanted[i] - boxes[i].x for i in wanted) / len(wanted)
+    x = 1.0
+    for ident in row:
+        box = boxes[ident]
+        box.x = max(box.x + shift, x)
+        x = box.x + box.width + GAP_X
+    right = width - 1
+    for ident in reversed(row):
+        box = boxes[ident]
+        box.x = min(box.x, right - box.width)
+        right = box.x - GAP_X
 
 
 def room(row: list[str], max_width: float) -> float:
@@ -561,12 +601,11 @@ def room(row: list[str], max_width: float) -> float:
     return (max_width - 2 - rest) / boxes
 
 
-def port(box: Box, edge: Edge, flow: Flow, out: bool) -> float:
-    """Where an arrow leaves (or enters) a box: its arrows spread along the side."""
+def port(box: Box, side: list[tuple[float, int]], number: int) -> float:
+    """Where arrow `number` leaves (or enters) a box, of the arrows on that side in order."""
     if box.node is None:
         return box.center
-    side = [e for e in flow.edges if (e.source if out else e.target) == box.node.id]
-    index = side.index(edge)
+    index = [n for _, n in side].index(number)
     return box.x + box.width * (index + 1) / (len(side) + 1)
 
 
