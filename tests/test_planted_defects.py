@@ -140,7 +140,7 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         ],
     ),
     "settings that let a team approve its own releases": (
-        "src/hardened_release/settings/plan.py",
+        "src/hardened_release/settings/environments.py",
         "        single = one_person_reviews(reviewers)",
         "        single = len(reviewers) == 1",
         ["tests/test_settings.py::test_a_release_team_of_one_team_never_approves_its_own"],

@@ -25,8 +25,8 @@ import yaml
 from hardened_release import cli
 from hardened_release.settings import answers as answers_module
 from hardened_release.settings import main as settings_main
+from hardened_release.settings.environments import COOLING_OFF_MINUTES
 from hardened_release.settings.local import codeowners_cover_github
-from hardened_release.settings.plan import COOLING_OFF_MINUTES
 from hardened_release.settings.protection import verdict
 from hardened_release.settings.state import ZIZMOR_WORKFLOW
 
@@ -1004,7 +1004,7 @@ def test_the_plan_of_a_non_administrator_says_what_it_cannot_read(
     assert "You are not an administrator of octo-org/sample" in out
     plan = plan_lines(out)
     assert plan["actions permissions"][0].startswith("E could not be read: GET repos/octo-org/")
-    assert "(it needs admin rights)" in out
+    assert "(only administrators may read it)" in out
     assert "+ required reviewer @octo-org/release-team" in plan["environment pypi"]
     assert writes(checked_calls(github)) == []
 
@@ -1227,6 +1227,7 @@ def test_a_setting_that_cannot_be_read_fails_in_every_mode(
 
     code, out, err, github = live(*mode, change=refuse_rulesets)
     assert code == EXIT["unreadable"], out + err
+    assert "only administrators" not in out  # an administrator runs it: no advice to be one
     assert "Every" not in out and "rulesets" not in " ".join(
         p for _, p in writes(checked_calls(github))
     )

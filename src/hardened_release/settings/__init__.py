@@ -44,14 +44,10 @@ import sys
 from pathlib import Path
 
 from hardened_release.settings import answers as answers_file
+from hardened_release.settings.changes import Mark, Options, Setting
+from hardened_release.settings.environments import COOLING_OFF_MINUTES
 from hardened_release.settings.github import GitHub, GitHubError, RateLimited, gh_ready
-from hardened_release.settings.plan import (
-    COOLING_OFF_MINUTES,
-    Mark,
-    Options,
-    Setting,
-    plan,
-)
+from hardened_release.settings.plan import plan
 from hardened_release.settings.state import SettingsError, State, read_state
 
 EXIT_MISSING, EXIT_USAGE, EXIT_GH, EXIT_ADMIN = 1, 2, 3, 4
@@ -169,7 +165,7 @@ def report(settings: list[Setting], prune: bool) -> tuple[list[str], dict[str, i
     return lines, counts
 
 
-def apply(github: GitHub, settings: list[Setting]) -> list[str]:
+def apply(github: GitHub, settings: list[Setting], state: State) -> list[str]:
     """Make each setting's calls. A refused call stops its setting, and where an earlier call
     of it went through, the setting is restored to what was read; the next setting goes on."""
     failures = []
@@ -182,7 +178,7 @@ def apply(github: GitHub, settings: list[Setting]) -> list[str]:
                 raise
             except GitHubError as error:
                 print(f"  refused: {error}", flush=True)
-                failures.append(f"{setting.name}: {explain(error)}")
+                failures.append(f"{setting.name}: {explain(error, state)}")
                 if done and setting.restore:
                     failures[-1] += "\n    " + restore(github, setting)
                 break
@@ -200,13 +196,15 @@ def restore(github: GitHub, setting: Setting) -> str:
     return "Its earlier change was undone: it is as it was."
 
 
-def explain(error: GitHubError) -> str:
+def explain(error: GitHubError, state: State) -> str:
     """What a refused call means, and what to do about it."""
     said = str(error)
     if error.status == 409:
         return f"{said}\n    An organisation or enterprise policy decides it: ask its owners."
+    if error.status in (403, 404) and state.repository.private:
+        return f"{said}\n    On a private repository, GitHub's plan may not offer it (see above)."
     if error.status in (403, 404):
-        return f"{said}\n    It needs admin rights, and on a private repository a paid plan."
+        return f"{said}\n    GitHub refused it to this login: `gh auth status` shows its scopes."
     return said
 
 
@@ -288,7 +286,7 @@ def run_with(values: answers_file.Values, mode: str, options: Options) -> int:
         print("Nothing was changed: --apply makes the `+`, `~`, `<` and `-` items.")
         return exit_status(settings, mode, options.prune, refused=False)
     unreadable = [s for s in settings if any(i.mark is Mark.UNREADABLE for i in s.items)]
-    failures = apply(github, settings)
+    failures = apply(github, settings, state)
     changed = sum(bool(setting.calls) for setting in settings) - len(failures)
     print(f"\n{changed} settings changed, {len(failures)} refused.")
     for failure in failures:
