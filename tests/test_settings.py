@@ -541,13 +541,18 @@ def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
     checked = run(project, "--check", env=github.environment())
     report = report_lines(checked.stdout)
     assert not report.get("unreadable") and not report.get("not offered")
+    gates = [f"environment {name}: gates a release" for name in environments_of(answers)]
     if team:
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "missing" not in report, report
+        assert [line for line in report["met"] if ": gates a release" in line] == [
+            f"{line}: the preflight check passes" for line in gates
+        ]
     else:  # what --apply cannot set: the release team is not named
         assert checked.returncode == EXIT["missing"], checked.stdout + checked.stderr
         assert all(
-            ": no required reviewers" in line or line.startswith("ruleset Default branch: not set")
+            re.search(r": (no required reviewers|does not gate a release)", line)
+            or line.startswith("ruleset Default branch: not set")
             for line in report["missing"]
         ), report["missing"]
     assert f"{sum(len(lines) for lines in report.values())} controls" in checked.stdout
@@ -593,7 +598,9 @@ def test_check_names_each_missing_control_and_apply_repairs_it(
     waiting = [line for line in missing if line not in fixed_by_apply]
     assert set(fixed_by_apply) <= set(missing)
     assert all(
-        ": no required reviewers" in line or "Default branch: not set" in line for line in waiting
+        re.search(r": (no required reviewers|does not gate a release)", line)
+        or "Default branch: not set" in line
+        for line in waiting
     )
     assert all(call["method"] == "GET" for call in checked_calls(github))
 

@@ -196,3 +196,35 @@ def test_check_with_prune_counts_what_prune_would_remove() -> None:
     assert report(settings, prune=False)[1]["missing"] == 0
     assert report(settings, prune=True)[1]["missing"] == 1
     assert exit_status(settings, "check", prune=True, refused=False) == 1
+
+
+@pytest.mark.parametrize(
+    ("team", "reviewers", "prevent", "summary"),
+    [
+        ((TEAM,), [], False, Mark.CHANGE),  # --apply makes it gate a release
+        ((), [], False, Mark.BLOCKED),  # it cannot: no release team to make reviewers
+        (
+            (TEAM,),
+            [{"type": "Team", "reviewer": {"id": 100, "slug": "release-team"}}],
+            True,
+            Mark.KEEP,
+        ),
+        (  # no team named, but a team reviews already: --apply prevents self-review
+            (),
+            [{"type": "Team", "reviewer": {"id": 100, "slug": "release-team"}}],
+            False,
+            Mark.CHANGE,
+        ),
+    ],
+)
+def test_each_environment_leads_with_the_preflights_verdict(
+    team: tuple[Actor, ...], reviewers: list[Json], prevent: bool, summary: Mark
+) -> None:
+    """The one definition of a protected environment, on what was read and on what --apply
+    would leave: `=` it gates a release, `~` --apply makes it, `x` it cannot alone."""
+    found = environment(reviewers, prevent)
+    found.rules = [{"id": 1, "name": "v*", "type": "tag"}]
+    setting = plan_environment(state(team=team, environments={"pypi": found}), "pypi", Options())
+    first = setting.items[0]
+    assert first.mark is summary, setting.items
+    assert ("does not gate a release" in first.text) is (summary is not Mark.KEEP)

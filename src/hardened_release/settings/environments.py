@@ -10,6 +10,7 @@ from typing import Any
 from hardened_release.settings.answers import MAX_REVIEWERS
 from hardened_release.settings.changes import (
     Call,
+    Item,
     Mark,
     Options,
     Setting,
@@ -17,7 +18,7 @@ from hardened_release.settings.changes import (
     mark,
     unreadable,
 )
-from hardened_release.settings.protection import one_person_reviews
+from hardened_release.settings.protection import one_person_reviews, verdict
 from hardened_release.settings.state import Actor, Environment, State, Unreadable
 
 Json = dict[str, Any]
@@ -50,16 +51,63 @@ def environment_body(current: Json | None) -> Json:
 
 
 def plan_environment(state: State, name: str, options: Options) -> Setting:
-    values = state.values
+    """The environment's plan, led by the verdict of the one definition of a protected
+    environment (the release workflow's preflight decides the same) on what was read."""
     setting = Setting(f"environment {name}")
     found = state.environments.get(name, Environment(None, None))
     if isinstance(found, Unreadable):
         return unreadable(setting, found, state)
-    path = f"repos/{values.repository}/environments/{name}"
     lacking = state.repository.lacks("protection")
     if lacking:
         setting.add(Mark.NOT_OFFERED, f"deployment rules: {lacking}")
         return setting
+    merge_environment(state, name, found, setting, options)
+    if state.live:
+        pattern, private = state.values.tag_pattern, bool(state.repository.private)
+        now = verdict(name, found.environment, found.rules, pattern, private)
+        after = verdict(name, *after_apply(found, setting.calls), pattern, private)
+        if now.protected:
+            summary = Item(
+                Mark.KEEP, "gates a release: the preflight check passes", tuple(now.warnings)
+            )
+        else:
+            fixed = Mark.CHANGE if after.protected else Mark.BLOCKED
+            said = "does not gate a release: the preflight check fails"
+            summary = Item(fixed, said, tuple(after.errors if after.errors else now.errors))
+        setting.items.insert(0, summary)
+    return setting
+
+
+def after_apply(found: Environment, calls: list[Call]) -> tuple[Json | None, list[Json]]:
+    """The environment and its deployment rules as GitHub would have them after `calls`."""
+    environment, rules = found.environment, list(found.rules or [])
+    for call in calls:
+        body = call.body or {}
+        if call.method == "PUT":
+            reviewers = [{"type": reviewer["type"]} for reviewer in body["reviewers"]]
+            review = {
+                "type": "required_reviewers",
+                "prevent_self_review": body.get("prevent_self_review", False),
+                "reviewers": reviewers,
+            }
+            environment = {
+                "protection_rules": [review] if reviewers else [],
+                "can_admins_bypass": body["can_admins_bypass"],
+                "deployment_branch_policy": body["deployment_branch_policy"],
+            }
+        elif call.method == "POST":
+            rules.append(body)
+        elif call.method == "DELETE":
+            rules = [rule for rule in rules if not call.path.endswith(f"/{rule.get('id')}")]
+    return environment, rules
+
+
+def merge_environment(
+    state: State, name: str, found: Environment, setting: Setting, options: Options
+) -> None:
+    """What the environment needs, merged into what it has."""
+    values = state.values
+    path = f"repos/{values.repository}/environments/{name}"
     current, rules = found.environment, found.rules
     if current is None:
         setting.add(Mark.ADD, "the environment, which does not exist yet")
@@ -111,7 +159,7 @@ def plan_environment(state: State, name: str, options: Options) -> Setting:
             "environment is left as it is; --prune keeps the release team's alone",
         )
         setting.calls = []
-        return setting
+        return
     body: Json = {"reviewers": reviewers}
     if reviewers:
         prevented = bool(review.get("prevent_self_review"))
@@ -163,7 +211,6 @@ def plan_environment(state: State, name: str, options: Options) -> Setting:
     setting.calls = calls
     if current is not None and calls and calls[0].method == "PUT":
         setting.restore = [Call("PUT", path, was)]
-    return setting
 
 
 def reviewable(state: State, setting: Setting, actor: Actor) -> bool:
