@@ -37,6 +37,7 @@ from github_rest import validate_request, validate_response
 from helpers import (
     ANSWERS_FILE,
     ROOT,
+    copier_cli,
     git,
     load_yaml,
     project_repository,
@@ -94,7 +95,7 @@ def plan_lines(output: str) -> dict[str, list[str]]:
     for line in output.splitlines():
         if re.match(r"[a-z]", line) and not line.startswith("refused:"):
             current = plan.setdefault(line, [])
-        elif current is not None and re.match(r"  [-+~<=!?xE] ", line):
+        elif current is not None and re.match(r"  [-+~<=!?xEi] ", line):
             current.append(line[2:])
         elif not line.strip():
             current = None
@@ -372,6 +373,29 @@ def test_the_documented_command_installs_the_rendered_version(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert "PUT repos/octo-org/sample/environments/pypi" in result.stdout
+
+
+def test_copiers_messages_give_the_same_command(tmp_path: Path) -> None:
+    """After `copier copy` and `copier update`, the messages name the install lines and the
+    command that the release document gives."""
+    template = repository_copy(tmp_path / "template")
+    project = tmp_path / "project"
+    copied = copier_cli(
+        "copy", "--defaults", "--vcs-ref=HEAD", "-d", "pypi_name=sample-pkg",
+        "-d", "github_repository=octo-org/sample", template, project,
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stderr
+    install, command = settings_lines((project / "RELEASING.md").read_text())
+    said = words(copied.stderr)
+    assert all(line in said for line in install) and command in said
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "Rendered", cwd=project)
+    git("commit", "-q", "--allow-empty", "-m", "A later version", cwd=template)
+    updated = copier_cli("update", "--answers-file", ANSWERS_FILE, "--defaults", cwd=project)
+    assert updated.returncode == 0, updated.stderr
+    install, _ = settings_lines((project / "RELEASING.md").read_text())
+    assert " && ".join([*install, f"{command} --check"]) in words(updated.stderr)
 
 
 # --- Offline: the listing --------------------------------------------------------------------
@@ -1311,7 +1335,7 @@ def test_workflows_that_push_tags_are_named_with_what_lets_them_through(
     code, out, _, _ = live()
     assert code == 0
     (line,) = [line for line in plan_lines(out)["ruleset Release tags"] if "tag.yml" in line]
-    assert line.startswith("x .github/workflows/tag.yml: job tag (git tag)")
+    assert line.startswith("i .github/workflows/tag.yml: job tag (git tag)")
     assert "GitHub Actions app (integration 15368) as a bypass actor" in line
 
 

@@ -228,3 +228,22 @@ def test_each_environment_leads_with_the_preflights_verdict(
     first = setting.items[0]
     assert first.mark is summary, setting.items
     assert ("does not gate a release" in first.text) is (summary is not Mark.KEEP)
+
+
+def test_actions_turned_off_are_turned_on_as_a_marked_loosening() -> None:
+    found = state(actions={"permissions": {"enabled": False}, "selected": {}})
+    setting = plan_actions(found, Options())
+    (loosened,) = [item for item in setting.items if item.mark is Mark.LOOSEN]
+    assert loosened.text.startswith("Actions enabled, where they were off")
+    assert setting.restore[0].body == {"enabled": False}  # as it was, if the allow-list fails
+
+
+def test_a_workflow_that_pushes_tags_is_a_note_not_a_missing_control() -> None:
+    found = state()
+    found.workflows.taggers = [".github/workflows/tag.yml: job tag (git tag)"]
+    setting = plan_ruleset(found, "tag", Options())
+    (note,) = [item for item in setting.items if item.mark is Mark.NOTE]
+    assert "integration 15368" in note.text and setting.calls
+    lines, counts = report([setting], prune=False)
+    assert counts["missing"] == len(lines)  # the ruleset's own controls, and no note
+    assert not any("tag.yml" in line for line in lines)

@@ -18,7 +18,7 @@ administrator of the repository, and keeps what the repository already has:
 The plan marks each item: `+` added, `~` made stricter, `<` loosened because the release needs
 it (it says why), `=` kept as it is, `!` the repository's own, kept (`-` with --prune:
 removed), `x` not set until something else changes first (it says what), `?` not offered on
-this repository's plan, `E` could not be read.
+this repository's plan, `E` could not be read; `i` is a note (a workflow a setting affects).
 
 Exit statuses, each with one meaning (when several apply, the first in the order 9, 8, 7, 1,
 10 is returned; every problem is printed):
@@ -127,7 +127,7 @@ def print_listing(settings: list[Setting]) -> None:
                 print(json.dumps(call.body, indent=2))
             print()
         for item in setting.items:
-            if item.mark in (Mark.BLOCKED, Mark.NOT_OFFERED):
+            if item.mark in (Mark.BLOCKED, Mark.NOT_OFFERED, Mark.NOTE):
                 print(f"# {setting.name}: {item.text}\n")
 
 
@@ -141,7 +141,7 @@ STATUS = {
     Mark.BLOCKED: "missing",
     Mark.NOT_OFFERED: "not offered",
     Mark.UNREADABLE: "unreadable",
-}
+}  # Mark.NOTE is no control: the plan shows it, the report does not
 
 
 def report(settings: list[Setting], prune: bool) -> tuple[list[str], dict[str, int]]:
@@ -149,6 +149,8 @@ def report(settings: list[Setting], prune: bool) -> tuple[list[str], dict[str, i
     lines, counts = [], dict.fromkeys(("met", "missing", "not offered", "unreadable"), 0)
     for setting in settings:
         for item in setting.items:
+            if item.mark is Mark.NOTE:
+                continue
             status = STATUS[item.mark]
             fix = {
                 Mark.ADD: " (--apply sets it)",

@@ -46,7 +46,10 @@ def plan_actions(state: State, options: Options) -> Setting:
     path = f"repos/{values.repository}/actions/permissions"
     current, selected = state.actions.get("permissions") or {}, state.actions.get("selected") or {}
     allowed = current.get("allowed_actions")
-    setting.add(Mark.KEEP if current.get("enabled", True) else Mark.ADD, "Actions enabled")
+    if current.get("enabled", True):
+        setting.add(Mark.KEEP, "Actions enabled")
+    else:
+        setting.add(Mark.LOOSEN, "Actions enabled, where they were off: the release runs on them")
     if allowed == "local_only":
         setting.add(
             Mark.LOOSEN,

@@ -25,6 +25,7 @@ class Mark(enum.Enum):
     BLOCKED = "x"  # not set until something else changes first (the text says what)
     NOT_OFFERED = "?"  # not offered on this repository's plan
     UNREADABLE = "E"  # GitHub did not show it
+    NOTE = "i"  # not a control: what else the setting touches (a workflow it would stop)
 
     @property
     def changes(self) -> bool:
