@@ -47,6 +47,7 @@ from helpers import (
     without_starter_step,
     words,
 )
+from helpers import update as update_project
 from real_world import LAYOUTS
 from variants import VARIANTS
 
@@ -1431,3 +1432,30 @@ def test_rulesets_are_found_past_the_first_page(live: Any) -> None:
     code, out, _, github = live("--apply", change=many)
     assert code == 0, out
     assert len(github.load()["rulesets"]) == 122  # merged into, none added
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as-rendered", "edited"])
+def test_an_update_deletes_the_old_settings_script(edited: bool, tmp_path: Path) -> None:
+    """What the CHANGELOG tells projects rendered before the command: Copier's update deletes
+    `.github/release-settings.py`, which the template no longer renders, even an edited one."""
+    template = repository_copy(tmp_path / "template")
+    old = template / "template" / ".github" / "release-settings.py.jinja"
+    old.write_text('"""The settings script, as versions before the command rendered it."""\n')
+    git("add", "-A", cwd=template)
+    git("commit", "-q", "-m", "With the script", cwd=template)
+    git("tag", "v0.1.0", cwd=template)
+    old.unlink()
+    git("commit", "-q", "-am", "The command instead", cwd=template)
+    git("tag", "v0.2.0", cwd=template)
+    answers = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
+    project = render(tmp_path / "project", answers, template=template, vcs_ref="v0.1.0")
+    script = project / ".github" / "release-settings.py"
+    assert script.is_file()
+    if edited:
+        script.write_text(script.read_text() + "# An edit of the project's own\n")
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "Rendered", cwd=project)
+    update_project(project, {}, vcs_ref="v0.2.0", answers_file=ANSWERS_FILE)
+    assert not script.exists()
+    assert not list(project.rglob("*.py"))
