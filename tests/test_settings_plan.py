@@ -13,6 +13,7 @@ from hardened_release.settings.actions import plan_actions, plan_token
 from hardened_release.settings.answers import Values
 from hardened_release.settings.changes import Call, Mark, Options, Setting
 from hardened_release.settings.environments import plan_environment
+from hardened_release.settings.github import RateLimited, Response, rate_limit
 from hardened_release.settings.local import Workflows
 from hardened_release.settings.plan import plan
 from hardened_release.settings.rulesets import plan_ruleset
@@ -247,3 +248,31 @@ def test_a_workflow_that_pushes_tags_is_a_note_not_a_missing_control() -> None:
     lines, counts = report([setting], prune=False)
     assert counts["missing"] == len(lines)  # the ruleset's own controls, and no note
     assert not any("tag.yml" in line for line in lines)
+
+
+def test_a_solo_maintainer_who_is_not_an_administrator_blocks_the_branch_ruleset() -> None:
+    found = state(team=(ALICE,), access={ALICE.handle: "write"})
+    setting = plan_ruleset(found, "branch", Options())
+    assert not setting.calls and "could merge nothing alone" in setting.items[-1].text
+    found.access[ALICE.handle] = "admin"
+    assert plan_ruleset(found, "branch", Options()).calls
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "limited"),
+    [
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1767323045"}, "03:04:05 UTC"),
+        (429, {"retry-after": "60"}, "UTC"),  # a secondary rate limit: in a minute
+        (403, {"x-ratelimit-remaining": "4999"}, None),  # a refusal, not a rate limit
+        (404, {"x-ratelimit-remaining": "0"}, None),
+    ],
+)
+def test_rate_limits_are_told_apart_from_refusals(
+    status: int, headers: dict[str, str], limited: str | None
+) -> None:
+    found = rate_limit(Response(status, {"message": "x"}, headers), "GET repos/o/r/rulesets")
+    if limited is None:
+        assert found is None
+    else:
+        assert isinstance(found, RateLimited) and limited in str(found)
+        assert str(found).startswith("GET repos/o/r/rulesets: GitHub's rate limit; try again after")

@@ -182,6 +182,14 @@ def plan_ruleset(state: State, target: str, options: Options) -> Setting:
             setting.add(Mark.BLOCKED, f"{text} is on the default branch, --apply adds it")
         else:
             setting.add(Mark.BLOCKED, "required check: make your own zizmor job one by hand")
+    if target == "branch" and values.solo and admins_missing(state):
+        setting.add(
+            Mark.BLOCKED,
+            f"the ruleset lets the administrators' role merge its own pull requests, but "
+            f"{values.release_team[0]} is not an administrator of the repository and could "
+            "merge nothing alone: make them one, then --apply",
+        )
+        return setting
     if target == "tag":
         blocked = admins_missing(state)
         if blocked:
