@@ -30,7 +30,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == chosen:
             module = importlib.import_module(module_name)
             sub.description = module.__doc__
-            sub.formatter_class = argparse.RawDescriptionHelpFormatter
             module.add_arguments(sub)
             modules[command] = module
     arguments = parser.parse_args(argv)
