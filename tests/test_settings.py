@@ -1459,3 +1459,24 @@ def test_an_update_deletes_the_old_settings_script(edited: bool, tmp_path: Path)
     update_project(project, {}, vcs_ref="v0.2.0", answers_file=ANSWERS_FILE)
     assert not script.exists()
     assert not list(project.rglob("*.py"))
+
+
+def test_deployment_rules_are_read_past_the_first_page(live: Any) -> None:
+    def many(state: Json) -> None:
+        fake_gh.with_environment(state, "pypi", ["@alice"])
+        more = [
+            {"id": 200 + n, "node_id": f"DBP_{n}", "name": f"b{n}", "type": "branch"}
+            for n in range(110)
+        ]
+        release = {"id": 999, "node_id": "DBP_999", "name": "v*", "type": "tag"}
+        state["policies"]["pypi"] = [*more, release]
+
+    code, out, _, github = live(change=many)
+    assert code == 0, out
+    assert "= deployment tag rule v*" in plan_lines(out)["environment pypi"]
+    pages = [
+        call["path"]
+        for call in checked_calls(github)
+        if "deployment-branch-policies" in call["path"]
+    ]
+    assert [path.rsplit("page=", 1)[1] for path in pages] == ["1", "2"]

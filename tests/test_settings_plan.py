@@ -276,3 +276,15 @@ def test_rate_limits_are_told_apart_from_refusals(
     else:
         assert isinstance(found, RateLimited) and limited in str(found)
         assert str(found).startswith("GET repos/o/r/rulesets: GitHub's rate limit; try again after")
+
+
+def test_workflows_that_cannot_be_read_leave_the_actions_settings_alone() -> None:
+    found = state()
+    found.workflows.problems = [
+        ".github/workflows/ci.yml is not valid YAML (line 3): fix it first."
+    ]
+    for planner in (plan_actions, plan_token):
+        setting = planner(found, Options(prune=True))
+        assert not setting.calls
+        assert [item.mark for item in setting.items] == [Mark.BLOCKED]
+        assert "ci.yml is not valid YAML" in setting.items[0].text

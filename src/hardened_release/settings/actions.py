@@ -125,6 +125,10 @@ def plan_token(state: State, options: Options) -> Setting:
     setting = Setting("actions default token")
     if isinstance(state.token, Unreadable):
         return unreadable(setting, state.token, state)
+    if workflows.problems:  # which jobs rely on the token is not known: nothing is changed
+        for problem in workflows.problems:
+            setting.add(Mark.BLOCKED, f"the workflows could not be read: {problem}")
+        return setting
     current = state.token
     body = {
         "default_workflow_permissions": current.get("default_workflow_permissions", "write"),
