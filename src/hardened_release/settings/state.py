@@ -230,6 +230,11 @@ def read_access(github: GitHub, values: Values, actor: Actor) -> str:
     return "some"
 
 
+def enabled(github: GitHub, path: str) -> bool:
+    """A repository feature's switch; GitHub answers 404 for immutable releases turned off."""
+    return bool((github.get(path, missing_ok=True) or {}).get("enabled"))
+
+
 def read_state(github: GitHub, values: Values) -> State:
     """Read GitHub (once) and the checkout: everything the plan needs."""
     repository = read_repository(github, values)
@@ -251,17 +256,10 @@ def read_state(github: GitHub, values: Values) -> State:
     state.rulesets = attempt(lambda: read_rulesets(github, repo))
     state.actions = attempt(lambda: read_actions(github, repo))
     state.token = attempt(lambda: github.get(f"repos/{repo}/actions/permissions/workflow") or {})
-    state.immutable = attempt(
-        lambda: bool(
-            (github.get(f"repos/{repo}/immutable-releases", missing_ok=True) or {}).get("enabled")
-        )
-    )
-    if not repository.private:
-        state.vulnerability = attempt(
-            lambda: bool(
-                (github.get(f"repos/{repo}/private-vulnerability-reporting") or {}).get("enabled")
-            )
-        )
+    state.immutable = attempt(lambda: enabled(github, f"repos/{repo}/immutable-releases"))
+    if not repository.private:  # a feature of public repositories
+        path = f"repos/{repo}/private-vulnerability-reporting"
+        state.vulnerability = attempt(lambda: enabled(github, path))
     if (values.root / ".github/workflows" / ZIZMOR_WORKFLOW).is_file():
         path = f"repos/{repo}/actions/workflows/{ZIZMOR_WORKFLOW}"
         state.zizmor_on_github = attempt(lambda: github.get(path, missing_ok=True) is not None)
