@@ -90,7 +90,6 @@ RELEASE_SETUP = {
     ".github/dependabot.yml",
     ".github/release-requirements.in",
     ".github/release-requirements.txt",
-    ".github/release-settings.py",
     ".github/workflows/release.yml",
     ".github/workflows/zizmor.yml",
     "RELEASING.md",

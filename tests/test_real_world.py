@@ -111,7 +111,6 @@ def test_adoption_keeps_how_the_project_releases(
         ".github/dependabot.yml",
         ".github/release-requirements.in",
         ".github/release-requirements.txt",
-        ".github/release-settings.py",
         f".github/workflows/{answers['release_workflow']}",
         answers["releasing_doc"],
         *([] if answers["zizmor"] == "own" else [".github/workflows/zizmor.yml"]),
