@@ -1,10 +1,13 @@
 """A stand-in for the GitHub CLI, answering as GitHub's REST API does, and its scenarios.
 
-Run as a program, it is `gh`: `gh auth status`, and `gh api --include [--method M] [--header H]
-[--input -] PATH`, answered from the JSON state file $FAKE_GH_STATE that writes change, each
-call logged as a JSON line to $FAKE_GH_LOG. Imported, it gives the tests `FakeGitHub` (a
-directory with that `gh` on a PATH) and `github_state` with the scenarios: repositories that
-already have settings of their own, plans that lack features, organisation policies.
+Run as a program, it is `gh`: `gh auth status [--hostname H]`, and `gh api [--include]
+[--hostname H] [--method M] [--header H] [--input -] [--paginate [--slurp]] PATH`, answered
+from the JSON state file $FAKE_GH_STATE that writes change, each call logged as a JSON line to
+$FAKE_GH_LOG. Lists are paginated as GitHub does (`per_page`, `page`); a refusal rule may add
+headers (a rate limit) or answer with a body that is not JSON. Imported, it gives the tests
+`FakeGitHub` (a directory with that `gh` on a PATH) and `github_state` with the scenarios:
+repositories that already have settings of their own, plans that lack features, organisation
+policies, rate limits.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ REASONS = {
     201: "Created",
     204: "No Content",
     403: "Forbidden",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
     404: "Not Found",
     409: "Conflict",
     422: "Unprocessable Entity",
@@ -105,11 +111,26 @@ def ruleset(state: Json, ruleset_id: int, body: Json) -> Json:
     }
 
 
-def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
-    route = path.partition("?")[0].strip("/")
+def page(items: list[Any], query: str) -> list[Any]:
+    """The page of `items` that `per_page` and `page` ask for (GitHub's defaults: 30, 1)."""
+    asked = dict(part.partition("=")[::2] for part in query.split("&") if part)
+    size, number = int(asked.get("per_page", 30)), int(asked.get("page", 1))
+    return items[(number - 1) * size : number * size]
+
+
+def refusal(state: Json, method: str, route: str) -> Json | None:
     for refused in state["refuse"]:
         if route.startswith(refused["path"]) and method in refused["methods"]:
-            return error(refused["status"], refused["message"])
+            return refused
+    return None
+
+
+def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
+    route, _, query = path.partition("?")
+    route = route.strip("/")
+    refused = refusal(state, method, route)
+    if refused:
+        return error(refused["status"], refused["message"])
     parts = route.split("/")
     if parts[0] == "users" and method == "GET":
         account = state["accounts"].get(parts[1].lower())
@@ -119,6 +140,14 @@ def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
     if parts[0] == "orgs" and len(parts) == 2:
         organisation = state["organisation"]
         return (200, organisation) if parts[1] == organisation["login"] else error(404, "Not Found")
+    if parts[0] == "orgs" and method == "GET" and len(parts) == 7:  # a team's access
+        team = f"{parts[1]}/{parts[3]}".lower()
+        has = team in state["teams"] and team not in state["no_access"]
+        return (
+            (204, None)
+            if has and "/".join(parts[5:]) == state["repository"]
+            else error(404, "Not Found")
+        )
     if parts[0] == "orgs" and method == "GET":
         team = state["teams"].get(f"{parts[1]}/{parts[3]}".lower())
         return (200, team) if team else error(404, "Not Found")
@@ -130,6 +159,12 @@ def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
             security = state["repo"].setdefault("security_and_analysis", {})
             security.update(body.get("security_and_analysis", {}))
         return 200, state["repo"]
+    if rest[0] == "collaborators" and method == "GET":
+        user = state["collaborators"].get(rest[1].lower())
+        if not user:
+            return error(404, "Not Found")
+        permission = state["access"].get(rest[1].lower(), "admin")
+        return 200, {"permission": permission, "role_name": permission, "user": user}
     if rest[0] == "environments" and len(rest) == 2:
         if method == "PUT":
             made = environment(state, rest[1], body)
@@ -150,7 +185,7 @@ def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
         if method == "DELETE":
             policies[:] = [p for p in policies if str(p["id"]) != rest[3]]
             return 204, None
-        return 200, {"total_count": len(policies), "branch_policies": policies}
+        return 200, {"total_count": len(policies), "branch_policies": page(policies, query)}
     if rest[0] == "rulesets":
         rulesets = state["rulesets"]
         if method == "POST":
@@ -160,7 +195,8 @@ def answer(state: Json, method: str, path: str, body: Any) -> tuple[int, Any]:
         if len(rest) == 1:
             keys = ("id", "name", "target", "source_type", "source", "enforcement", "node_id")
             keys += ("_links", "created_at", "updated_at")
-            return 200, [{key: r[key] for key in keys} for r in rulesets.values()]
+            listed = [{key: r[key] for key in keys} for r in rulesets.values()]
+            return 200, page(listed, query)
         if rest[1] not in rulesets:
             return error(404, "Not Found")
         if method == "PUT":
@@ -194,6 +230,9 @@ def main(args: list[str]) -> int:
     with open(os.environ["FAKE_GH_STATE"]) as file:
         state = json.load(file)
     if args[:2] == ["auth", "status"]:
+        if args[2:] != ["--hostname", "github.com"] and state.get("other_host_stale"):
+            print("ghe.example.com\n  X Failed to log in to ghe.example.com: token is invalid")
+            return 1
         if state["logged_in"]:
             print("github.com\n  Logged in to github.com account octocat (keyring)")
             return 0
@@ -201,29 +240,46 @@ def main(args: list[str]) -> int:
         return 1
     assert args[0] == "api", args
     method, body, headers, path, words = "GET", None, [], "", iter(args[1:])
+    flags = set()
     for word in words:
         if word == "--method":
             method = next(words)
-        elif word == "--header":
+        elif word in ("--header", "-H"):
             headers.append(next(words))
+        elif word == "--hostname":
+            assert next(words) == "github.com"
         elif word == "--input":
             assert next(words) == "-"
             body = json.load(sys.stdin)
-        elif word != "--include":
+        elif word.startswith("--"):
+            assert word in ("--include", "--paginate", "--slurp"), word
+            flags.add(word)
+        else:
             path = word
     if f"X-GitHub-Api-Version: {API_VERSION}" not in headers:
         status, response = error(400, "No X-GitHub-Api-Version header")
     else:
         status, response = answer(state, method, path, body)
+    refused = refusal(state, method, path.partition("?")[0].strip("/"))
+    extra = refused.get("headers", {}) if refused else {}
+    raw = refused.get("raw") if refused else None
     with open(os.environ["FAKE_GH_STATE"], "w") as file:
         json.dump(state, file)
     with open(os.environ["FAKE_GH_LOG"], "a") as log:
         call = {"method": method, "path": path, "body": body, "headers": headers}
         log.write(json.dumps({**call, "status": status, "response": response}) + "\n")
-    print(f"HTTP/2.0 {status} {REASONS.get(status, 'Bad Request')}\r")
-    print("Content-Type: application/json; charset=utf-8\r")
-    print(f"X-Github-Api-Version-Selected: {API_VERSION}\r\n\r")
-    if response is not None:
+    if "--include" in flags:
+        print(f"HTTP/2.0 {status} {REASONS.get(status, 'Bad Request')}\r")
+        kind = "text/html" if raw is not None else "application/json; charset=utf-8"
+        print(f"Content-Type: {kind}\r")
+        for key, value in extra.items():
+            print(f"{key}: {value}\r")
+        print(f"X-Github-Api-Version-Selected: {API_VERSION}\r\n\r")
+    if raw is not None:
+        print(raw)
+    elif response is not None and status < 400 and "--slurp" in flags:
+        print(json.dumps([response]))  # one page: the tests' lists fit in one
+    elif response is not None:
         print(json.dumps(response))
     if status >= 400:
         print(f"gh: {response['message']} (HTTP {status})", file=sys.stderr)
@@ -270,9 +326,32 @@ class FakeGitHub:
         }
 
 
-def refuse(path: str, status: int, message: str, methods: tuple[str, ...] = ("GET",)) -> Json:
-    """A rule of the stand-in: calls to paths under `path` get `status` and `message`."""
-    return {"path": path, "status": status, "message": message, "methods": list(methods)}
+def refuse(
+    path: str,
+    status: int,
+    message: str,
+    methods: tuple[str, ...] = ("GET",),
+    headers: dict[str, str] | None = None,
+    raw: str | None = None,
+) -> Json:
+    """A rule of the stand-in: calls to paths under `path` get `status` and `message`, with
+    `headers` (such as a rate limit's), or `raw` instead of a JSON body."""
+    found = {"path": path, "status": status, "message": message, "methods": list(methods)}
+    return {**found, "headers": headers or {}, "raw": raw}
+
+
+def rate_limited(path: str, reset: int = 1767323045) -> Json:
+    """GitHub's primary rate limit on calls under `path`: 403, no requests left, and when the
+    limit resets (epoch seconds)."""
+    headers = {
+        "x-ratelimit-limit": "5000",
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-used": "5000",
+        "x-ratelimit-reset": str(reset),
+        "x-ratelimit-resource": "core",
+    }
+    message = "API rate limit exceeded for user ID 1."
+    return refuse(path, 403, message, ("GET", "PUT", "POST", "PATCH", "DELETE"), headers)
 
 
 def github_state(
@@ -303,7 +382,7 @@ def github_state(
     )
     if private:  # without GitHub Secret Protection, GitHub does not show these
         del repo["security_and_analysis"]
-    accounts, teams, actors = {}, {}, {}
+    accounts, teams, actors, collaborators = {}, {}, {}, {}
     handles = [*team, *(f"@{other}" for other in others if f"@{other}" not in team)]
     for number, handle in enumerate(handles, start=100):
         login, _, slug = handle[1:].partition("/")
@@ -314,6 +393,9 @@ def github_state(
             actors[f"Team:{number}"] = sample("team", id=number, slug=slug)
         else:
             accounts[login.lower()] = sample("public-user", login=login, id=number, type="User")
+            collaborators[login.lower()] = sample(
+                "nullable-collaborator", login=login, id=number, type="User"
+            )
             actors[f"User:{number}"] = sample("simple-user", login=login, id=number, type="User")
     plan = {"name": "free", "space": 1, "private_repos": 1, "collaborators": 0}
     me = sample("private-user", login=owner if owner_type == "User" else "octocat", plan=plan)
@@ -325,6 +407,9 @@ def github_state(
         "me": me,  # the account gh is logged in as: the owner of a personal repository
         "organisation": organisation,  # its plan shows to the organisation's owners only
         "accounts": accounts,
+        "collaborators": collaborators,  # each user's access: "access", by default "admin"
+        "access": {},
+        "no_access": [],  # teams without access to the repository
         "teams": teams,
         "actors": actors,
         "environments": {},

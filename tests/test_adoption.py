@@ -41,8 +41,6 @@ PUBLISHING = re.compile(
 )
 #: What runs a project's tests.
 TESTS = re.compile(r"\b(pytest|tox|nox|unittest)\b")
-#: The settings script the template renders until it moves into the package (issue 17, part 3).
-SETTINGS_SCRIPT = ".github/release-settings.py"
 PUBLISHER = (
     "name: Publish\non:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n"
     "    runs-on: ubuntu-latest\n    environment: pypi\n    permissions:\n      id-token: write\n"
@@ -378,11 +376,6 @@ def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Pat
             assert (fresh / path).read_text() == text, path
         assert {question: answers_of(fresh)[question] for question in changes} == changes
 
-    if (
-        added_python == [SETTINGS_SCRIPT]
-        and (ROOT / "template" / f"{SETTINGS_SCRIPT}.jinja").exists()
-    ):
-        pytest.xfail("the template still renders the settings script (issue 17 part 3 moves it)")
     assert not added_python
 
 

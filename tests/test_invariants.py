@@ -51,7 +51,6 @@ def test_renders_only_the_release_setup(variant: tuple[dict, Path]) -> None:
         ".github/dependabot.yml",
         ".github/release-requirements.in",
         ".github/release-requirements.txt",
-        ".github/release-settings.py",
         ".github/workflows/" + answers.get("release_workflow", "release.yml"),
         answers.get("releasing_doc", "RELEASING.md"),
     }

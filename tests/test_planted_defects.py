@@ -110,6 +110,48 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         "        if True:\n",
         ["tests/test_adoption.py::test_refuses_to_overwrite_a_file_of_the_project"],
     ),
+    "a preflight that forgets an unprotected environment before a protected one": (
+        "includes/preflight.jinja",
+        '    path, read = f"repos/{repo}/environments/{name}", []',
+        '    path, read, errors = f"repos/{repo}/environments/{name}", [], []',
+        [
+            "tests/test_settings.py::"
+            "test_every_environment_is_checked_whatever_the_order[no required reviewers]"
+        ],
+    ),
+    "a preflight that takes any tag rule for the release pattern": (
+        "includes/preflight.jinja",
+        '(pattern, "tag") not in rules',
+        '"tag" not in {kind for _, kind in rules}',
+        [
+            "tests/test_settings.py::"
+            "test_the_command_and_the_preflight_give_one_verdict[any tag deploys (*)]"
+        ],
+    ),
+    "a settings check that takes any tag rule for the release pattern": (
+        "src/hardened_release/settings/protection.py",
+        "    if pattern not in tags:",
+        "    if not tags:",
+        [
+            "tests/test_settings.py::test_the_command_and_the_preflight_give_one_verdict"
+            "[another tag pattern deploys (deploy-*)]"
+        ],
+    ),
+    "a preflight that lets a team approve its own releases": (
+        "includes/preflight.jinja",
+        'solo = len(people) == 1 and people[0]["type"] == "User"',
+        "solo = len(people) == 1",
+        [
+            "tests/test_settings.py::"
+            "test_the_command_and_the_preflight_give_one_verdict[a team approves its own runs]"
+        ],
+    ),
+    "settings that let a team approve its own releases": (
+        "src/hardened_release/settings/environments.py",
+        "        single = one_person_reviews(reviewers)",
+        "        single = len(reviewers) == 1",
+        ["tests/test_settings.py::test_a_release_team_of_one_team_never_approves_its_own"],
+    ),
 }
 
 

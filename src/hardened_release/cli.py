@@ -22,18 +22,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="hardened-release", description=__doc__.split(":")[0])
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Only the chosen subcommand's module is imported: `settings` runs without Copier's imports.
+    chosen = next((word for word in argv if not word.startswith("-")), None)
     modules = {}
-    # Only the chosen command's module is imported (each has imports of its own to pay for);
-    # the overall help lists them by their line of help alone.
-    chosen = argv[:1]
     for command, (module_name, summary) in COMMANDS.items():
-        if command not in chosen:
-            subcommands.add_parser(command, help=summary)
-            continue
-        module = importlib.import_module(module_name)
-        sub = subcommands.add_parser(command, help=summary, description=module.__doc__)
-        module.add_arguments(sub)
-        modules[command] = module
+        sub = subcommands.add_parser(command, help=summary)
+        if command == chosen:
+            module = importlib.import_module(module_name)
+            sub.description = module.__doc__
+            module.add_arguments(sub)
+            modules[command] = module
     arguments = parser.parse_args(argv)
     try:
         return modules[arguments.command].run(arguments)

@@ -143,6 +143,17 @@ class Step:
         value = self.data.get("if")
         return "" if value is None else str(value)
 
+    @property
+    def line(self) -> int:
+        """The line of its `uses:` (else of its first key) in the file, from 1; 0 if unknown."""
+        where = getattr(self.data, "lc", None)
+        if where is None:
+            return 0
+        try:
+            return where.key("uses")[0] + 1 if "uses" in self.data else where.line + 1
+        except (KeyError, TypeError):
+            return where.line + 1
+
 
 @dataclass(frozen=True)
 class Job:
@@ -252,6 +263,19 @@ def read(root: Path, path: Path) -> Workflow:
     if not isinstance(data, Mapping):
         raise WorkflowError(f"{path} is not a workflow (a YAML mapping with jobs:).")
     return Workflow(path, text, data)
+
+
+def read_action(root: Path, path: Path) -> tuple[str, list[Step]]:
+    """A local composite action (`path` is its folder, relative to `root`): its action.yml's
+    text and steps; ("", []) where there is no such file. WorkflowError if it is not YAML."""
+    for name in ("action.yml", "action.yaml"):
+        file = root / path / name
+        if file.is_file():
+            workflow = read(root, path / name)
+            steps = _mapping(_mapping(workflow.data).get("runs")).get("steps")
+            found = [Step(i, s) for i, s in enumerate(steps or ()) if isinstance(s, Mapping)]
+            return workflow.text, found
+    return "", []
 
 
 def read_all(root: Path) -> list[Workflow]:
