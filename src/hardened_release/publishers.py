@@ -443,6 +443,9 @@ JOB_KINDS = (
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
+    """What a job does, from its steps' kinds (`JOB_KINDS` in order), or "call" (it calls a
+    workflow that publishes: `publishing_calls` holds such jobs' ids), "provenance", "guard"
+    (checks only), "support" (checkout and setup only) or "other" (anything else)."""
     if job.calls:
         if job.id in publishing_calls:
             return "call"
@@ -526,7 +529,7 @@ def _pypi_name(project: Project, given: Mapping[str, Any]) -> str:
         return given["pypi_name"]
     text = project.text("pyproject.toml")
     try:
-        name = tomllib.loads(text or "").get("project", {}).get("name")
+        name = _mapping(tomllib.loads(text or "").get("project")).get("name")
     except tomllib.TOMLDecodeError:
         name = None
     return name if isinstance(name, str) else "<name>"
