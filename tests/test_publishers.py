@@ -974,3 +974,25 @@ def test_a_build_step_that_installs_its_tool_first_still_builds(tmp_path: Path) 
     assert outcomes(plan)["publish.yml", "build", "Build"] == (DONE, "build job")
     assert outcomes(plan)["publish.yml", "prepare", None] == (DONE, "build job")
     assert plan.edits == []
+
+
+def test_a_dispatch_that_publishes_distributions_built_elsewhere(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/upload.yml": (
+                "on:\n  workflow_dispatch:\n    inputs:\n      version:\n        required: true\n"
+                "jobs:\n  up:\n    runs-on: x\n    steps:\n"
+                "      - name: Fetch the staged wheels\n"
+                "        run: python -m wheelhouse_uploader fetch --local-folder dist/ x\n"
+                "      - uses: pypa/gh-action-pypi-publish@v1.4.1\n        with:\n"
+                "          password: ${{ secrets.PYPI_TOKEN }}\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert detail(plan, "upload.yml", "up", "Fetch the staged wheels") == (
+        "build job (the release workflow builds the distributions it publishes)"
+    )
+    (note,) = plan.notes
+    assert note.startswith("upload.yml took the version to release as an input (version); now")

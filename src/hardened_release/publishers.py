@@ -405,6 +405,10 @@ def step_kind(project: Project, step: Step) -> str:
         return "sha256"
     if "SOURCE_DATE_EPOCH" in text:
         return "date"
+    if re.search(r"\bdist\b|wheelhouse|\.whl\b", text) and re.search(
+        r"\b(download|fetch|wget|curl)\b|gh\s+run\s+download", text
+    ):
+        return "fetch"  # distributions built elsewhere, brought in to publish
     if action in ("actions/upload-artifact", "actions/download-artifact"):
         return "zipapp" if ZIPAPP.search(" ".join(strings(dict(step.inputs)))) else "artifact"
     if action == "actions/checkout":
@@ -439,6 +443,9 @@ JOB_KINDS = (
 
 
 def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
+    """What a job does, from its steps' kinds (`JOB_KINDS` in order), or "call" (it calls a
+    workflow that publishes: `publishing_calls` holds such jobs' ids), "provenance", "guard"
+    (checks only), "support" (checkout and setup only) or "other" (anything else)."""
     if job.calls:
         if job.id in publishing_calls:
             return "call"
@@ -449,7 +456,16 @@ def job_kind(project: Project, job: Job, publishing_calls: set[str]) -> str:
     for kind in JOB_KINDS:
         if kind in kinds:
             return kind
-    if kinds & {"ref check", "version", "sha256", "attest", "twine check", "date", "notes"}:
+    if kinds & {
+        "ref check",
+        "version",
+        "sha256",
+        "attest",
+        "twine check",
+        "date",
+        "notes",
+        "fetch",
+    }:
         return "guard"
     if kinds and kinds <= {"checkout", "setup", "artifact"}:
         return "support"  # what a build needs, and nothing else
@@ -513,7 +529,7 @@ def _pypi_name(project: Project, given: Mapping[str, Any]) -> str:
         return given["pypi_name"]
     text = project.text("pyproject.toml")
     try:
-        name = tomllib.loads(text or "").get("project", {}).get("name")
+        name = _mapping(tomllib.loads(text or "").get("project")).get("name")
     except tomllib.TOMLDecodeError:
         name = None
     return name if isinstance(name, str) else "<name>"
@@ -752,6 +768,8 @@ def _step_outcome(
         return fate, detail
     if kind == "date":
         return context.build("files dated by the tagged commit")
+    if kind == "fetch":
+        return context.build("the release workflow builds the distributions it publishes")
     if kind == "ref check":
         return _done(BUILD, "its release guard: a run on anything but a release tag builds only")
     return "dropped", {
@@ -1113,10 +1131,16 @@ def _notes(
             continue
         versions = [name for name in inputs if "version" in name.lower()]
         refs = [name for name in inputs if re.search(r"ref|tag|branch", name, re.I)]
+        tagged = any(
+            step_kind(project, step) == "tag"
+            for job in workflow.jobs.values()
+            for step in job.steps
+        )
         if versions:
             notes.append(
-                f"{file} took the version to release as an input ({', '.join(versions)}) and "
-                f"tagged after uploading; now the tag comes first: push it (git tag {example} "
+                f"{file} took the version to release as an input ({', '.join(versions)})"
+                + (" and tagged after uploading" if tagged else "")
+                + f"; now the tag comes first: push it (git tag {example} "
                 f"&& git push origin {example}), then run {release_workflow} on that tag "
                 '("Use workflow from": the tag). A run from a branch now builds and checks '
                 "only, and publishes nothing."
