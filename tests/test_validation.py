@@ -89,6 +89,7 @@ BAD: dict[str, list[object]] = {
     ],
     "project_files": [
         ".github/dependabot.yml",
+        ["README.md"],
         [".github/../x"],
         ["/etc/passwd"],
         [".github//x"],
