@@ -166,3 +166,12 @@ def test_the_files_a_project_owns_are_never_rendered(tmp_path: Path) -> None:
         assert not (project / path).exists(), path
     assert (project / ".github/workflows/release.yml").is_file()
     assert load_yaml(project / ".copier-answers.hardened-release.yml")["project_files"] == owned
+
+
+def test_the_files_a_project_may_own_are_one_list() -> None:
+    """copier.yml's _exclude leaves out exactly the files `hardened-release adopt` records as
+    the project's own (adopt.OWNABLE), each in an entry of its own."""
+    from hardened_release import adopt
+
+    excluded = {entry.split("%]", 1)[1].split("[%", 1)[0] for entry in COPIER_YML["_exclude"]}
+    assert excluded == set(adopt.OWNABLE)
