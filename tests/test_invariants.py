@@ -492,3 +492,25 @@ def test_publish_jobs_run_only_on_a_release(variant: tuple[dict, Path]) -> None:
                 if event == "push" and "github.event_name == 'push'" in job["if"]:
                     continue  # a pushed release tag: the trigger's filter allows only those
                 assert not evaluate(job["if"], context), (job_id, event)
+
+
+def test_every_lock_a_render_copies_is_kept_current_here(rendered: Callable[[str], Path]) -> None:
+    """This repository's Dependabot watches the directory of each lock a project receives."""
+    updates = load_yaml(ROOT / ".github" / "dependabot.yml")["updates"]
+    watched = {
+        directory
+        for update in updates
+        if update["package-ecosystem"] == "pip"
+        for directory in update.get("directories", [update.get("directory")])
+    }
+    sources = {
+        path.read_text(): "/" + str(path.parent.relative_to(ROOT))
+        for path in (ROOT / "requirements").glob("*/*.txt")
+    }
+    copied = set()
+    for name in VARIANTS:
+        lock = (rendered(name) / ".github" / "release-requirements.txt").read_text()
+        assert lock in sources, f"{name}: its lock is not one of requirements/"
+        copied.add(sources[lock])
+    assert copied == {"/requirements/build", "/requirements/uv"}
+    assert copied <= watched, f"not watched by .github/dependabot.yml: {copied - watched}"
