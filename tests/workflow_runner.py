@@ -209,10 +209,11 @@ class JobRun:
         files.mkdir(exist_ok=True)
         for name_ in ("output", "env", "summary"):
             (files / name_).write_text("")
-        script = files / ("step.ps1" if step.get("shell") is None else "step")
-        script.write_text(step["run"])
         defaults = self.job.get("defaults", {}).get("run", {})
         shell = step.get("shell", defaults.get("shell"))
+        powershell = shell == "pwsh" or (shell is None and self.system == "Windows")
+        script = files / ("step.ps1" if powershell else "step")  # pwsh runs .ps1 files only
+        script.write_text(step["run"])
         command = shell_command(shell, self.system, script, self.venv / "bin" / "python")
         result = subprocess.run(
             command,
