@@ -7,7 +7,9 @@ pages be Markdown, like the rest of this repository and the RELEASING.md the tem
 
 The local extension `template_docs` (docs/_ext/) generates the questions reference from
 copier.yml and renders the template for an example project at build time, into
-docs/_generated/, so neither can drift from the template. Build with warnings as errors:
+docs/_generated/, so neither can drift from the template; its directives draw the pictures
+(the release workflow's jobs, read from the rendered workflow; the trust boundaries) as inline
+SVG, with no tool beyond Python. Build with warnings as errors:
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 """
@@ -19,6 +21,8 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
+# The package's one reader of workflow files, which the release-flow pictures read with.
+sys.path.insert(0, str(DOCS.parent / "src"))
 
 project = "hardened-release"
 author = "hardened-release contributors"
@@ -53,4 +57,7 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_sidebars = {"**": ["sidebar-site-nav"]}
+# The pictures' figures, and code blocks that wrap rather than scroll sideways.
+html_static_path = ["_static"]
+html_css_files = ["pictures.css"]
 html_show_sourcelink = False

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -157,13 +158,13 @@ window.addEventListener("load", () => {
 """
 
 
-def browse(browser: str, page: Path, profile: Path, *options: str) -> str:
+def browse(browser: str, page: Path, profile: Path, *options: str, size: str = "1400,1000") -> str:
     """Open `page` in headless Chromium at a laptop's window size; what it prints."""
     result = subprocess.run(
         [
             browser,
             *("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"),
-            *("--window-size=1400,1000", f"--user-data-dir={profile}"),
+            *(f"--window-size={size}", f"--user-data-dir={profile}"),
             *options,
             page.as_uri(),
         ],
@@ -174,6 +175,31 @@ def browse(browser: str, page: Path, profile: Path, *options: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def probe(browser: str, page: Path, script: str, profile: Path, *options: str, size: str) -> Any:
+    """What `script` (which appends <pre id="probe">JSON</pre> to the page) measured."""
+    probed = page.with_name(page.stem + ".probe.html")
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8"
+    )
+    try:
+        dom = browse(
+            browser, probed, profile, "--virtual-time-budget=5000", "--dump-dom", *options,
+            size=size,
+        )  # fmt: skip
+    finally:
+        probed.unlink()
+    found = re.search(r"<pre id=\"probe\"[^>]*>(.*?)</pre>", dom, flags=re.S)
+    assert found, "the probe did not run"
+    return json.loads(html.unescape(found[1]))
+
+
+def require_browser() -> str:
+    browser = next(filter(None, map(shutil.which, BROWSERS)), None)
+    if browser is None:
+        pytest.skip("no Chromium installed: .ci/run installs it (apt-get install chromium)")
+    return browser
 
 
 def site_order() -> list[str]:
@@ -220,3 +246,147 @@ def test_a_browser_shows_the_sidebar_with_every_page(site: Path, tmp_path: Path,
     assert [page if link["href"] == "#" else link["href"] for link in links] == site_order()
     hidden = [link["href"] for link in links if not link["visible"]]
     assert not hidden, f"not visible in the sidebar: {hidden}"
+
+
+#: Measures, in the browser, each picture (its size, what is drawn, whether it fits the column,
+#: the colours of its text and of the page) and each code block (whether it scrolls sideways).
+PICTURES_PROBE = """<script>
+window.addEventListener("load", () => {
+  const column = document.querySelector("article.bd-article").getBoundingClientRect();
+  const colour = (element, property) => getComputedStyle(element)[property];
+  // Each text's colour and the colour of the shape it is drawn on (the last one drawn under
+  // its centre), once for each pair.
+  const on = (svg) => {
+    const shapes = [...svg.querySelectorAll("rect, path.gate")];
+    const pairs = [...svg.querySelectorAll("text")].map((text) => {
+      const box = text.getBBox();
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      const under = shapes.filter((shape) => {
+        const b = shape.getBBox();
+        return b.x <= x && x <= b.x + b.width && b.y <= y && y <= b.y + b.height;
+      }).pop();
+      return [colour(text, "fill"), under ? colour(under, "fill") : "page"];
+    });
+    return [...new Set(pairs.map((pair) => pair.join("|")))].map((pair) => pair.split("|"));
+  };
+  const figures = [...document.querySelectorAll("figure.hr-figure")].map((figure) => {
+    const svg = figure.querySelector("svg");
+    const box = svg.getBoundingClientRect();
+    const drawn = [...svg.querySelectorAll("rect")].filter((r) => r.getBBox().width > 0);
+    const named = (attribute) => svg.querySelector("#" + CSS.escape(svg.getAttribute(attribute)));
+    return {
+      id: figure.id, width: box.width, height: box.height, role: svg.getAttribute("role"),
+      boxes: drawn.length, texts: svg.querySelectorAll("text").length,
+      arrows: svg.querySelectorAll("path.line").length,
+      labelled: named("aria-labelledby")?.tagName === "title"
+        && named("aria-describedby")?.tagName === "desc",
+      inside: box.left >= column.left - 1 && box.right <= column.right + 1,
+      description: figure.querySelector("details li") !== null,
+      text: colour(svg.querySelector("text"), "fill"),
+      on: on(svg),
+    };
+  });
+  const code = [...document.querySelectorAll("article pre")].map((pre) => ({
+    text: pre.textContent.slice(0, 60), scrolls: pre.scrollWidth > pre.clientWidth + 1,
+  }));
+  const background = colour(document.body, "backgroundColor");
+  const overflow = document.documentElement.scrollWidth > window.innerWidth;
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({figures, code, background, overflow});
+  document.body.append(probe);
+});
+</script>
+"""
+#: The pictures each page shows: release-flow-<which workflow>, or the trust boundaries.
+PICTURES = {
+    "releasing.html": [
+        "release-flow-example",
+        "release-flow-tag",
+        "release-flow-workflow_dispatch",
+    ],
+    "what-you-get.html": ["release-flow-example", "release-flow-cibuildwheel"],
+    "threat-model.html": ["trust-boundaries"],
+    "setup.html": [],
+}
+LAPTOP = "1366,768"
+#: Pages that show rendered files as they are: a long line of YAML scrolls inside its block.
+SHOWN_AS_RENDERED = {"what-you-get.html"}
+
+
+def luminance(css: str) -> float:
+    """The relative luminance of a CSS rgb() colour (WCAG 2)."""
+    red, green, blue = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(one: str, other: str) -> float:
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("page", list(PICTURES))
+def test_a_browser_shows_each_picture_drawn_and_fitting_the_column(
+    site: Path, tmp_path: Path, page: str
+) -> None:
+    """At a laptop's size (1366x768), in the light and in the dark theme: each picture is there,
+    drawn (boxes, text, arrows, a size), labelled for screen readers, described in words,
+    inside the page's column, its text readable on the page; no part of the page, and no code
+    block but the rendered files', scrolls sideways. Screenshots for a human: -rA prints where."""
+    browser = require_browser()
+    themes = {}
+    for theme, options in (("light", ()), ("dark", ("--force-dark-mode",))):
+        screenshot = tmp_path / f"{page.removesuffix('.html')}-{theme}.png"
+        browse(
+            browser, site / page, tmp_path / "profile", f"--screenshot={screenshot}", *options,
+            size=LAPTOP,
+        )  # fmt: skip
+        print(f"screenshot: {screenshot}")
+        measured = probe(browser, site / page, PICTURES_PROBE, tmp_path / "profile", *options,
+                         size=LAPTOP)  # fmt: skip
+        themes[theme] = measured
+        figures = measured["figures"]
+        assert [re.sub(r"-\d+$", "", f["id"]) for f in figures] == PICTURES[page]
+        for figure in figures:
+            assert figure["role"] == "img" and figure["labelled"] and figure["description"]
+            assert figure["width"] > 300 and figure["height"] > 150, figure
+            assert figure["boxes"] >= 4 and figure["texts"] >= 10, figure
+            assert figure["arrows"] >= 3 or figure["id"].startswith("trust"), figure
+            assert figure["inside"], f"{figure['id']} is wider than the column"
+            assert contrast(figure["text"], measured["background"]) >= 4.5, (theme, figure)
+            # Every colour of text on every box colour (the boxes' fills are opaque).
+            # Every text on what it is drawn on: a box, a label, or the page (WCAG AA: 4.5).
+            pairs = [
+                (text, measured["background"] if under in ("page", "none") else under)
+                for text, under in figure["on"]
+            ]
+            low = min(contrast(text, under) for text, under in pairs)
+            print(theme, figure["id"], "lowest contrast of text on what is under it:", f"{low:.2f}")
+            assert low >= 4.5, (theme, figure["id"], pairs)
+        if page not in SHOWN_AS_RENDERED:
+            assert not [c["text"] for c in measured["code"] if c["scrolls"]], measured["code"]
+        assert not measured["overflow"], f"{page} scrolls sideways"
+    if PICTURES[page]:  # the dark theme is really another colour, not the light one again
+        assert themes["light"]["background"] != themes["dark"]["background"]
+
+
+def test_each_release_flow_picture_draws_the_jobs_of_its_workflow(site: Path) -> None:
+    """Each release-flow picture, as built, names every job of the workflow rendered for it
+    (and the site's example workflow is the one "What you get" shows)."""
+    template_docs = importlib.import_module("template_docs")
+    copier_yml = yaml.safe_load((ROOT / "copier.yml").read_text())
+    seen = set()
+    for page in ("releasing.html", "what-you-get.html"):
+        text = (site / page).read_text(encoding="utf-8")
+        for name, desc in re.findall(
+            r'<desc id="release-flow-(\w+)-\d+-desc">(.*?)</desc>', text, flags=re.S
+        ):
+            path = template_docs.flow_workflow(DOCS / "_generated", name, copier_yml)
+            jobs = yaml.safe_load(path.read_text())["jobs"]
+            assert jobs and all(f"({job})" in html.unescape(desc) for job in jobs), (page, name)
+            seen.add(name)
+    assert seen == set(template_docs.FLOWS)

@@ -8,7 +8,14 @@ sources, and the hand-written pages include them:
 - `example/`: the template rendered with Copier's Python API for an example project, whose
   files the "What you get" page shows as they are; `rendered-files.md`, their list; and
   `more-files.md`, a section for each rendered file the page does not show by name, so that a
-  file new to the template appears there without anyone editing the page.
+  file new to the template appears there without anyone editing the page;
+- `flows/`: the example rendered once more for each other trigger, and for cibuildwheel with
+  TestPyPI staging, whose release workflows the `release-flow` directive draws
+  (docs/_ext/release_flow.py).
+
+Two directives draw pictures as inline SVG: `release-flow` (a release workflow's jobs, read
+from the rendered workflow: see `FLOWS`) and `trust-boundaries` (who can do what, from the table
+in docs/_ext/trust_boundaries.py).
 
 Each file is rewritten only when its content changes, so incremental builds stay incremental.
 """
@@ -19,19 +26,34 @@ import re
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import copier
 import yaml
 from copier.errors import DirtyLocalWarning
+from docutils import nodes
+from docutils.parsers.rst import directives
+from release_flow import flow_of, flow_svg
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from trust_boundaries import boundaries_svg
+
+from hardened_release.workflows import read
 
 logger = logging.getLogger(__name__)
 
 #: The answers the example project is rendered with; every other question takes its default.
 EXAMPLE_ANSWERS = {"pypi_name": "example", "github_repository": "example-org/example"}
+#: The release workflows the `release-flow` directive can draw, by name: the example's answers
+#: changed by these. `example` is the example project itself.
+FLOWS: dict[str, dict[str, Any]] = {
+    "example": {},
+    "workflow_dispatch": {"release_trigger": "workflow_dispatch"},
+    "tag": {"release_trigger": "tag"},
+    "cibuildwheel": {"build_tool": "cibuildwheel", "testpypi": True},
+}
 #: Words for Copier's question types, as a release team reads them.
 TYPES = {
     "str": "text",
@@ -202,8 +224,9 @@ def questions_markdown(
     return "\n".join(lines)
 
 
-def render_example(root: Path, destination: Path) -> None:
-    """Render the template's working tree for the example answers, as a user would."""
+def render_example(root: Path, destination: Path, answers: dict[str, Any] | None = None) -> None:
+    """Render the template's working tree for the example answers (changed by `answers`), as
+    a user would."""
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         # The working tree, uncommitted changes included, is what these docs describe; and a
         # new project has none of the files that an adoption would read.
@@ -212,7 +235,7 @@ def render_example(root: Path, destination: Path) -> None:
         copier.run_copy(
             str(root),
             rendered,
-            data=EXAMPLE_ANSWERS,
+            data={**EXAMPLE_ANSWERS, **(answers or {})},
             defaults=True,
             unsafe=False,
             quiet=True,
@@ -314,6 +337,10 @@ def generate(app: Sphinx, config: Config) -> None:
     write_if_changed(generated / "rendered-files.md", rendered_files_markdown(example, copier_yml))
     more = more_files_markdown(example, config.template_docs_generated, copier_yml)
     write_if_changed(generated / "more-files.md", more)
+    for name, answers in FLOWS.items():
+        if answers:
+            logger.info("template_docs: rendering the example with %s", answers)
+            render_example(root, generated / "flows" / name, answers)
     # Facts for the hand-written pages, as MyST substitutions: {{ answers_file }} and so on.
     config.myst_substitutions = {
         **config.myst_substitutions,
@@ -322,7 +349,68 @@ def generate(app: Sphinx, config: Config) -> None:
     }
 
 
+def flow_workflow(generated: Path, name: str, copier_yml: dict[str, Any]) -> Path:
+    """The rendered release workflow of one of `FLOWS`."""
+    project = generated / "example" if name == "example" else generated / "flows" / name
+    workflow = example_answer(project, copier_yml, "release_workflow")
+    return project / ".github" / "workflows" / workflow
+
+
+class PictureDirective(SphinxDirective):
+    """A picture, as inline SVG; the directive's content is its caption."""
+
+    has_content = True
+
+    def figure(self, ident: str, caption: str) -> str:
+        raise NotImplementedError
+
+    def ident(self) -> str:
+        """The figure's id, unique in its page."""
+        return f"{self.name}-{self.env.new_serialno(self.name)}"
+
+    def run(self) -> list[nodes.Node]:
+        # The page is drawn again when the drawing code changes, not only its data.
+        for module in ("pictures.py", "release_flow.py", "trust_boundaries.py"):
+            self.env.note_dependency(str(Path(__file__).with_name(module)))
+        ident = self.ident()
+        caption = " ".join(" ".join(self.content).split())
+        return [nodes.raw("", self.figure(ident, caption), format="html")]
+
+
+class ReleaseFlow(PictureDirective):
+    """```{release-flow} example```: the jobs of a rendered release workflow (one of `FLOWS`),
+    drawn from the workflow itself."""
+
+    required_arguments = 1
+    option_spec: ClassVar = {"title": directives.unchanged}
+
+    def ident(self) -> str:
+        """`release-flow-<name>-<n>`: the id says which workflow is drawn."""
+        return f"{self.name}-{self.arguments[0]}-{self.env.new_serialno(self.name)}"
+
+    def figure(self, ident: str, caption: str) -> str:
+        name = self.arguments[0]
+        if name not in FLOWS:
+            raise self.error(f"release-flow: {name!r} is none of {', '.join(FLOWS)}")
+        generated = Path(self.env.srcdir) / self.config.template_docs_generated
+        root = Path(self.config.template_docs_root or Path(self.env.srcdir).parent)
+        path = flow_workflow(generated, name, load_copier_yml(root))
+        self.env.note_dependency(str(path))
+        workflow = read(path.parents[2], path.relative_to(path.parents[2]))
+        flow = flow_of(workflow, self.options.get("title", ""))
+        return flow_svg(flow, ident, caption)
+
+
+class TrustBoundaries(PictureDirective):
+    """```{trust-boundaries}```: who can push, tag, start, approve and publish."""
+
+    def figure(self, ident: str, caption: str) -> str:
+        return boundaries_svg(ident, caption)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("release-flow", ReleaseFlow)
+    app.add_directive("trust-boundaries", TrustBoundaries)
     app.add_config_value("template_docs_root", "", "env", types=frozenset({str}))
     app.add_config_value("template_docs_generated", "_generated", "env", types=frozenset({str}))
     app.connect("config-inited", generate)
