@@ -10,16 +10,23 @@ This command compiles each lock with `uv pip compile --generate-hashes --univers
 in a project, so that the command written at the top of the lock is the one a project runs to
 regenerate its own copy. Pins already in a lock are kept unless --upgrade is given.
 
+The locks are made for one Python minor version, the one the build jobs run
+(requirements/python-version, which the template renders as their setup-python's
+`python-version`): every locked package has a wheel for it. `--python X.Y` moves that version
+and the locks together.
+
 Usage (needs uv, in the dev dependency group):
 
     python scripts/lock_requirements.py              # lock what is new in the .in files
     python scripts/lock_requirements.py --upgrade    # move every pin to the newest release
+    python scripts/lock_requirements.py --python 3.13  # the build jobs' Python, and the locks
     python scripts/lock_requirements.py --check      # change nothing; exit 1 if a lock is stale
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -29,18 +36,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "requirements"
 NAME = "release-requirements"
-#: The command, relative to a project's root, that each lock records at its top.
-COMPILE = [
-    "pip",
-    "compile",
-    "--universal",
-    "--python-version",
-    "3.10",
-    "--generate-hashes",
-    f".github/{NAME}.in",
-    "-o",
-    f".github/{NAME}.txt",
-]
+#: The one place the build jobs' Python minor version is written.
+PYTHON_VERSION = SOURCES / "python-version"
+
+
+def python_version() -> str:
+    return PYTHON_VERSION.read_text().strip()
+
+
+def compile_command(python: str) -> list[str]:
+    """The command, relative to a project's root, that each lock records at its top."""
+    return [
+        *("pip", "compile", "--universal", "--python-version", python, "--generate-hashes"),
+        *(f".github/{NAME}.in", "-o", f".github/{NAME}.txt"),
+    ]
 
 
 def uv() -> list[str]:
@@ -49,7 +58,7 @@ def uv() -> list[str]:
     return [found] if found else [sys.executable, "-m", "uv"]
 
 
-def lock(source: Path, upgrade: bool) -> str:
+def lock(source: Path, upgrade: bool, python: str) -> str:
     """The lock of `source`'s .in file, compiled in a scratch project."""
     with tempfile.TemporaryDirectory() as scratch:
         github = Path(scratch) / ".github"
@@ -57,7 +66,7 @@ def lock(source: Path, upgrade: bool) -> str:
         shutil.copy(source / f"{NAME}.in", github)
         if (source / f"{NAME}.txt").exists() and not upgrade:
             shutil.copy(source / f"{NAME}.txt", github)
-        command = [*uv(), *COMPILE, "--quiet", *(["--upgrade"] if upgrade else [])]
+        command = [*uv(), *compile_command(python), "--quiet", *(["--upgrade"] if upgrade else [])]
         subprocess.run(command, cwd=scratch, check=True)
         return (github / f"{NAME}.txt").read_text()
 
@@ -66,10 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upgrade", action="store_true", help="move every pin to the newest")
     parser.add_argument("--check", action="store_true", help="exit 1 if a lock is not current")
+    parser.add_argument("--python", metavar="X.Y", help="move the build jobs' Python to X.Y")
     args = parser.parse_args(argv)
+    python = args.python or python_version()
+    if not re.fullmatch(r"3\.[0-9]+", python):
+        parser.error(f"--python {python}: give one minor version, such as 3.13")
+    if args.python and not args.check:
+        PYTHON_VERSION.write_text(f"{python}\n")
     stale = []
     for source in sorted(path.parent for path in SOURCES.glob(f"*/{NAME}.in")):
-        text = lock(source, args.upgrade)
+        text = lock(source, args.upgrade, python)
         target = source / f"{NAME}.txt"
         if target.exists() and target.read_text() == text:
             continue

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from helpers import git, load_yaml, one_worker_at_a_time, pin_source, render, words
+from helpers import ROOT, git, load_yaml, one_worker_at_a_time, pin_source, render, words
 from real_world import HATCH_VCS_PYPROJECT, STATIC_PYPROJECT, package_files
-from variants import REQUIRED
-from workflow_runner import JobRun, evaluate
+from variants import REQUIRED, VARIANTS
+from workflow_runner import JobRun, RefusedStep, evaluate, python_for
 
 CHECK = "Check that the version matches the tag"
 BUILD = "Build the sdist and wheel"
@@ -276,7 +276,10 @@ def test_workflow_dispatch_publishes_only_from_a_release_tag(
     assert guard.returncode == 0, guard.output
     publish = job.outputs["ref"].get("publish", "")
     assert (
-        evaluate(workflow["jobs"]["publish"]["if"], {"needs.build.outputs.publish": publish})
+        evaluate(
+            workflow["jobs"]["publish"]["if"],
+            {"github.repository": "octo-org/sample", "needs.build.outputs.publish": publish},
+        )
         is publishes
     )
     assert job.run(job.step(CHECK)).skipped is not publishes
@@ -301,7 +304,8 @@ def test_only_the_release_trigger_publishes(
     jobs = load_yaml(rendered(variant) / ".github" / "workflows" / "release.yml")["jobs"]
     for job_id in ("publish", "publish-testpypi"):
         if job_id in jobs:
-            assert evaluate(jobs[job_id]["if"], {"github.event_name": event}) is publishes
+            context = {"github.event_name": event, "github.repository": "octo-org/sample"}
+            assert evaluate(jobs[job_id]["if"], context) is publishes
 
 
 #: Where each runner of the wheels matrix builds, as cibuildwheel names platforms and archs.
@@ -466,3 +470,197 @@ def test_uv_checks_the_hashes_of_the_documented_backend_lock(
     )
     result = job.run(job.step(BUILD))
     assert result.returncode != 0 and "hash" in result.output.lower(), result.output
+
+
+ON_DEFAULT_BRANCH = "Check that the release is on the default branch"
+
+#: The variant of each trigger, and the event that starts a release with it.
+TRIGGERS = {
+    "release": ("default", "release"),
+    "tag": ("tag-build-testpypi0-attest0", "push"),
+    "workflow_dispatch": ("workflow_dispatch-build-testpypi0-attest0", "workflow_dispatch"),
+}
+
+
+def branched_project(path: Path, default: str, tagged_on: str) -> Path:
+    """A repository with a default branch and a side branch one commit apart, v1.2.3 tagging the
+    head of `tagged_on`, checked out at the tag as the release's checkout has it."""
+    for name, text in KINDS["static"].items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git("init", "-q", "-b", default, cwd=path)
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "Reviewed", cwd=path)
+    git("switch", "-q", "-c", "side", cwd=path)
+    (path / "unreviewed.txt").write_text("pushed to a side branch, never reviewed\n")
+    git("add", ".", cwd=path)
+    git("commit", "-q", "-m", "Unreviewed", cwd=path)
+    git("switch", "-q", tagged_on, cwd=path)
+    git("tag", "v1.2.3", cwd=path)
+    git("switch", "-q", "--detach", "v1.2.3", cwd=path)
+    return path
+
+
+@pytest.mark.parametrize("trigger", sorted(TRIGGERS))
+@pytest.mark.parametrize(
+    ("default", "tagged_on", "passes"),
+    [("main", "main", True), ("main", "side", False), ("develop", "develop", True)],
+    ids=["default-branch", "side-branch", "default-branch-named-by-the-event"],
+)
+def test_a_release_is_built_only_from_the_default_branch(
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    trigger: str,
+    default: str,
+    tagged_on: str,
+    passes: bool,
+) -> None:
+    """Run for real with git: a tag on a commit the default branch does not hold stops the build
+    job, with an error that says why, before anything is built or uploaded."""
+    variant, event = TRIGGERS[trigger]
+    build = build_job(rendered(variant))
+    project = branched_project(tmp_path / "project", default, tagged_on)
+    github = {**tag("v1.2.3", event), "event.repository.default_branch": default}
+    job = check_job(build, project, github)
+    ran = []
+    for step in build["steps"]:
+        result = job.run(step)
+        ran.append(result)
+        if step.get("name") == ON_DEFAULT_BRANCH:
+            break
+    check = ran[-1]
+    assert check.name == ON_DEFAULT_BRANCH and not check.skipped
+    assert (check.returncode == 0) is passes, check.output
+    if not passes:
+        sha = git("rev-parse", "v1.2.3^{commit}", cwd=project).strip()
+        assert f"::error::v1.2.3 ({sha}) is not on {default}: no release." in check.output
+    assert not (project / "dist").exists()  # nothing built before the check
+
+
+def test_the_wheels_jobs_steps_run_on_every_runner_of_the_matrix(
+    rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """Each `run:` step of the wheels job, run as GitHub's runner for each operating system of
+    the matrix would run it (PowerShell where a Windows step names no shell)."""
+    jobs = load_yaml(
+        rendered("release-cibuildwheel-testpypi0-attest0") / ".github/workflows/release.yml"
+    )["jobs"]
+    wheels = jobs["wheels"]
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "pyproject.toml").write_text('[project]\nname = "sample"\n')
+    project = tagged(tmp_path / "project")
+    committed = git("log", "-1", "--format=%ct", cwd=project).strip()
+    for os_label in wheels["strategy"]["matrix"]["os"]:
+        job = JobRun(wheels, project, Path(sys.prefix), tag("v1.2.3"), matrix={"os": os_label})
+        for step in wheels["steps"]:
+            if "run" in step:
+                result = job.run(step)
+                assert result.returncode == 0, (os_label, result.output)
+        assert job.outputs["date"] == {"epoch": committed}, os_label
+
+
+#: A stand-in for the GitHub CLI: logs each call; `attestation download` writes the bundle as
+#: gh does, named by the file's digest, in the working directory.
+FAKE_GH = """\
+#!/usr/bin/env bash
+echo "$*" >> "$GH_LOG"
+if [ "$1 $2" = "attestation download" ]; then
+  echo '{"bundle": "of '"$3"'"}' > "sha256:$(sha256sum -- "$3" | cut -d " " -f 1).jsonl"
+fi
+if [ "$1 $2" = "release create" ]; then
+  for file in "$@"; do [ -f "$file" ] && echo "attached $file" >> "$GH_LOG"; done
+fi
+exit 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("variant", "attested"),
+    [
+        ("solo-bare-tags", "true"),  # published, with attestations
+        ("solo-bare-tags", "false"),  # published, in a private repository without them
+        ("one-day-cooldown-custom-envs", "true"),  # a draft
+        ("cibuildwheel-tag-release-unattested", ""),  # a draft, no attestations chosen
+    ],
+)
+def test_the_github_release_gets_its_files_before_it_is_published(
+    rendered: Callable[[str], Path], tmp_path: Path, variant: str, attested: str
+) -> None:
+    """The release job's step, run for real against a stand-in gh: the sums and bundles are
+    made, every file is attached to a draft, and only then is the release published."""
+    answers = VARIANTS[variant]
+    workflow = load_yaml(rendered(variant) / ".github/workflows/release.yml")
+    release_job = workflow["jobs"]["github-release"]
+    (step,) = [s for s in release_job["steps"] if "run" in s]
+    tools = tmp_path / "tools"
+    (tools / "bin").mkdir(parents=True)
+    (tools / "bin" / "gh").write_text(FAKE_GH)
+    (tools / "bin" / "gh").chmod(0o755)
+    project = tmp_path / "project"
+    (project / "dist").mkdir(parents=True)
+    names = ["sample_pkg-1.2.3-py3-none-any.whl", "sample_pkg-1.2.3.tar.gz"]
+    for name in names:
+        (project / "dist" / name).write_text(f"the bytes of {name}\n")
+    ref = answers.get("tag_pattern", "v*").replace("[0-9]*", "1.2.3").replace("*", "1.2.3")
+    job = JobRun(release_job, project, tools, tag(ref, "push"))
+    job.needs = {"attest": {"attested": attested}}
+    log = tmp_path / "gh.log"
+    log.write_text("")
+    step = {**step, "env": {**step["env"], "GH_LOG": str(log)}}
+    result = job.run(step)
+    assert result.returncode == 0, result.output
+    calls = log.read_text().splitlines()
+    bundles = attested == "true"
+    expected = ["SHA256SUMS", *names] + [f"{n}.sigstore.jsonl" for n in names if bundles]
+    attached = sorted(line.split()[1] for line in calls if line.startswith("attached "))
+    assert attached == sorted(expected)
+    assert [c for c in calls if c.startswith("attestation download")] == (
+        [f"attestation download {n} --repo octo-org/sample" for n in names] if bundles else []
+    )
+    (create,) = [i for i, c in enumerate(calls) if c.startswith("release create")]
+    assert f"release create {ref} --repo octo-org/sample --verify-tag --draft" in calls[create]
+    published = [i for i, c in enumerate(calls) if c.startswith("release edit")]
+    if answers["github_release"] == "published":
+        assert calls[published[0]] == f"release edit {ref} --repo octo-org/sample --draft=false"
+        assert published[0] > max(i for i, c in enumerate(calls) if c.startswith("attached"))
+    else:
+        assert published == []
+    sums = subprocess.run(
+        ["sha256sum", "--check", "SHA256SUMS"],
+        cwd=project / "dist",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert sums.returncode == 0 and sums.stdout.count(": OK") == 2, sums.stdout
+
+
+def test_the_lock_installs_from_wheels_for_the_build_jobs_python(tmp_path: Path) -> None:
+    """Every package of each lock, hash-checked, from wheels only, for exactly the Python the
+    build jobs ask for: with that interpreter where this machine has it, else as pip resolves
+    for that version from another one."""
+    python = (ROOT / "requirements" / "python-version").read_text().strip()
+    try:
+        interpreter = [python_for(python), "-m", "pip", "download"]
+    except RefusedStep:
+        interpreter = [sys.executable, "-m", "pip", "download", "--python-version", python]
+        interpreter += ["--implementation", "cp", "--platform", "manylinux_2_39_x86_64"]
+    for lock in sorted((ROOT / "requirements").glob("*/release-requirements.txt")):
+        destination = tmp_path / lock.parent.name
+        result = subprocess.run(
+            [
+                *interpreter,
+                "--only-binary=:all:",
+                "--require-hashes",
+                "-qr",
+                lock,
+                "-d",
+                destination,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert {p.suffix for p in destination.iterdir()} == {".whl"}
+        assert "check_wheel_contents" in " ".join(p.name for p in destination.iterdir())

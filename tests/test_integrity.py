@@ -74,7 +74,12 @@ def test_lock_pins_every_tool_and_dependency_by_hash(variant: tuple[dict, Path])
         for line in (project / ".github/release-requirements.in").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
-    assert tools == {"build" if tool == "build" else "uv", "twine", "packaging"}
+    assert tools == {
+        "build" if tool == "build" else "uv",
+        "twine",
+        "packaging",
+        "check-wheel-contents",
+    }
     assert tools <= set(pins)
     runs = "\n".join(
         step.get("run", "")

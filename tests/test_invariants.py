@@ -20,7 +20,7 @@ from helpers import (
     workflows_of,
 )
 from variants import VARIANTS
-from workflow_runner import evaluate
+from workflow_runner import evaluate, operating_system, substitute
 
 SHA = re.compile(r"[0-9a-f]{40}")
 VERSION_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
@@ -115,23 +115,30 @@ def test_every_permission_is_explained(variant: tuple[dict, Path]) -> None:
 def test_job_permissions_are_least_privilege(variant: tuple[dict, Path]) -> None:
     answers, project = variant
     attestations = answers.get("github_attestations", True)
-    jobs = release(project)["jobs"]
-    for job_id, job in jobs.items():
-        if job_id == "publish":
-            expected = {"id-token": "write"} | ({"attestations": "write"} if attestations else {})
-        elif job_id == "publish-testpypi":
-            expected = {"id-token": "write"}
-        elif job_id == "preflight":
-            expected = {"actions": "read"}  # reads the environments and their deployment rules
-        else:
-            expected = {"contents": "read"}
-        assert job["permissions"] == expected, job_id
+    verify = {"attestations": "read"} if attestations else {}
+    expected = {
+        "publish": {"id-token": "write", **verify},
+        "publish-testpypi": {"id-token": "write"},
+        "attest": {"id-token": "write", "attestations": "write"},
+        "github-release": {"contents": "write", **verify},
+        "preflight": {"actions": "read"},  # reads the environments and their deployment rules
+    }
+    for job_id, job in release(project)["jobs"].items():
+        assert job["permissions"] == expected.get(job_id, {"contents": "read"}), job_id
     zizmor_workflow = project / ".github/workflows/zizmor.yml"
     zizmor = load_yaml(zizmor_workflow)["jobs"] if zizmor_workflow.exists() else {}
     assert all(job["permissions"] == {"contents": "read"} for job in zizmor.values())
 
 
-def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path]) -> None:
+#: The download step of every job after the build: by the artifact's ID, which the build job
+#: passes on from its upload step.
+DOWNLOAD = {
+    "uses": "actions/download-artifact",
+    "with": {"artifact-ids": "${{ needs.build.outputs.artifact-id }}", "path": "dist/"},
+}
+
+
+def test_publish_jobs_only_download_verify_and_publish(variant: tuple[dict, Path]) -> None:
     answers, project = variant
     jobs = release(project)["jobs"]
     testpypi = answers.get("testpypi", False)
@@ -157,29 +164,177 @@ def test_publish_jobs_only_download_attest_and_publish(variant: tuple[dict, Path
         }
         steps = without_starter_step(job["steps"], answers)
         used = [action(step) for step in steps]
-        attest = pypi and answers.get("github_attestations", True)
+        verify = pypi and answers.get("github_attestations", True)
         assert used == (
-            [
-                "actions/download-artifact",
-                "actions/attest",
-                None,  # verify them
-                None,  # or say why a private repository has none
-                "pypa/gh-action-pypi-publish",
-            ]
-            if attest
+            ["actions/download-artifact", None, "pypa/gh-action-pypi-publish"]
+            if verify
             else ["actions/download-artifact", "pypa/gh-action-pypi-publish"]
         )
+        assert {"uses": action(steps[0]), "with": steps[0]["with"]} == DOWNLOAD
         publish = steps[-1]["with"]
         assert publish["print-hash"] is True and publish["attestations"] is True
         assert ("repository-url" in publish) == (not pypi)
         assert publish.get("skip-existing", False) == (not pypi)
-        if attest:
-            verify = steps[2]["run"]
-            assert "gh attestation verify" in verify
-            assert '--repo "$GITHUB_REPOSITORY"' in verify
+        if verify:
+            check = steps[1]["run"]
+            assert "gh attestation verify" in check
+            assert '--repo "$GITHUB_REPOSITORY"' in check
             signer = f".github/workflows/{answers.get('release_workflow', 'release.yml')}"
-            assert f'--signer-workflow "$GITHUB_REPOSITORY/{signer}"' in verify
-            assert '--source-ref "$GITHUB_REF" --deny-self-hosted-runners' in verify
+            assert f'--signer-workflow "$GITHUB_REPOSITORY/{signer}"' in check
+            assert '--source-ref "$GITHUB_REF"' in check
+            assert '--source-digest "$GITHUB_SHA" --deny-self-hosted-runners' in check
+
+
+def steps_using(job: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [step for step in job["steps"] if action(step) == name]
+
+
+def test_attestations_are_made_apart_from_the_build_and_checked_before_upload(
+    variant: tuple[dict, Path],
+) -> None:
+    """Signed in a job of their own, where no build backend runs, on the files the build job
+    uploaded; verified by the publish job on the files it then uploads to PyPI."""
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    attesting = [job_id for job_id, job in jobs.items() if steps_using(job, "actions/attest")]
+    if not answers.get("github_attestations", True):
+        assert attesting == [] and "attest" not in jobs
+        return
+    assert attesting == ["attest"]
+    attest, publish = jobs["attest"], jobs["publish"]
+    assert attest["needs"] == ["build"] and attest["if"] == publish["if"]
+    assert [action(step) for step in attest["steps"]] == [
+        "actions/download-artifact",
+        "actions/attest",
+        None,  # say why a private repository has none
+    ]
+    assert {"uses": action(attest["steps"][0]), "with": attest["steps"][0]["with"]} == DOWNLOAD
+    (sign,) = steps_using(attest, "actions/attest")
+    assert sign["with"] == {"subject-path": "dist/*"}
+    assert attest["outputs"] == {"attested": "${{ steps.attest.outcome == 'success' }}"}
+    # Optional only where GitHub may not offer them: in a private repository.
+    for private in ("true", "false"):
+        context = {"github.event.repository.private": private}
+        assert substitute(sign.get("continue-on-error", False), context) == private
+    # Verified after the publish job's own download, before its upload, whenever signed.
+    assert "attest" in publish["needs"]
+    names = [step.get("name") for step in publish["steps"]]
+    verify = names.index("Verify the attestations")
+    assert names.index("Download the distributions") < verify < len(names) - 1
+    assert evaluate(publish["steps"][verify]["if"], {"needs.attest.outputs.attested": "true"})
+    assert not steps_using(publish, "actions/attest")
+
+
+def test_later_jobs_download_by_artifact_id(variant: tuple[dict, Path]) -> None:
+    """The release's files go from job to job by artifact ID, and are kept a few days only."""
+    _, project = variant
+    jobs = release(project)["jobs"]
+    (upload,) = [step for step in jobs["build"]["steps"] if step.get("id") == "upload"]
+    assert action(upload) == "actions/upload-artifact" and upload["with"]["name"] == "dist"
+    assert jobs["build"]["outputs"]["artifact-id"] == "${{ steps.upload.outputs.artifact-id }}"
+    for job_id, job in jobs.items():
+        for step in steps_using(job, "actions/upload-artifact"):
+            assert 0 < step["with"]["retention-days"] <= 7, job_id
+        if job_id not in ("sdist", "wheels", "build"):
+            for step in steps_using(job, "actions/download-artifact"):
+                assert {"uses": action(step), "with": step["with"]} == DOWNLOAD, job_id
+                assert "build" in job["needs"], job_id
+
+
+def test_jobs_that_can_publish_never_run_in_a_fork(variant: tuple[dict, Path]) -> None:
+    """Every job with a publishing credential (an OIDC token, a token that writes) runs only in
+    the repository the answers name, and there only for a release."""
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    event = {"release": "release", "tag": "push"}.get(
+        answers.get("release_trigger", "release"), "workflow_dispatch"
+    )
+    releasing = {"github.event_name": event, "needs.build.outputs.publish": "true"}
+    powerful = [
+        job_id
+        for job_id, job in jobs.items()
+        if {"id-token", "contents"} & {k for k, v in job["permissions"].items() if v == "write"}
+    ]
+    assert "publish" in powerful
+    for job_id in powerful:
+        condition = jobs[job_id]["if"]
+        own = {**releasing, "github.repository": answers["github_repository"]}
+        assert evaluate(condition, own), job_id
+        assert not evaluate(condition, {**releasing, "github.repository": "fork/sample"}), job_id
+
+
+def operating_systems(job: dict[str, Any]) -> set[str]:
+    """Every operating system a job may run on: its runs-on, or each value of its matrix."""
+    labels = job.get("strategy", {}).get("matrix", {}).get("os", [job["runs-on"]])
+    return {operating_system(label) for label in labels}
+
+
+def test_steps_name_their_shell_where_the_runner_may_not_be_linux(
+    variant: tuple[dict, Path],
+) -> None:
+    """On Windows a step without `shell:` runs in PowerShell: every `run:` step of a job that may
+    run on Windows or macOS says which shell it is written for."""
+    _, project = variant
+    for workflow in workflows_of(project):
+        for job_id, job in load_yaml(project / workflow)["jobs"].items():
+            if operating_systems(job) != {"Linux"}:
+                default = job.get("defaults", {}).get("run", {}).get("shell")
+                for step in job["steps"]:
+                    if "run" in step:
+                        assert step.get("shell", default), f"{job_id}: {step.get('name')}"
+
+
+def test_build_jobs_run_the_python_the_lock_is_for(variant: tuple[dict, Path]) -> None:
+    """One fixed minor version, the one the lock of build tools was compiled for."""
+    _, project = variant
+    python = (ROOT / "requirements" / "python-version").read_text().strip()
+    lock = (project / ".github" / "release-requirements.txt").read_text()
+    assert f" --python-version {python} " in lock.splitlines()[1]
+    setups = [
+        step
+        for job in release(project)["jobs"].values()
+        for step in steps_using(job, "actions/setup-python")
+    ]
+    assert setups and all(step["with"]["python-version"] == python for step in setups)
+
+
+def test_a_release_is_built_only_from_the_default_branch(variant: tuple[dict, Path]) -> None:
+    """The build job checks the commit's ancestry before it uploads anything, whenever it builds a
+    release (tests/test_build_steps.py runs the check for real)."""
+    _, project = variant
+    build = release(project)["jobs"]["build"]
+    names = [step.get("name") for step in build["steps"]]
+    check = names.index("Check that the release is on the default branch")
+    version = build["steps"][names.index("Check that the version matches the tag")]
+    step = build["steps"][check]
+    assert step["if"] == version["if"]
+    assert step["env"] == {"DEFAULT_BRANCH": "${{ github.event.repository.default_branch }}"}
+    assert check < names.index("Upload the distributions")
+    (checkout,) = steps_using(build, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # every branch, as origin/<branch>
+    assert names.index(checkout["name"]) < check
+
+
+def test_the_github_release_is_made_last_files_first(variant: tuple[dict, Path]) -> None:
+    """After PyPI has accepted the files; a draft gets them before it is published (an immutable
+    release takes no new file); the one job that may write contents (tests/test_build_steps.py
+    runs its step)."""
+    answers, project = variant
+    jobs = release(project)["jobs"]
+    trigger = answers.get("release_trigger", "release")
+    made = answers.get("github_release", "none") if trigger != "release" else "none"
+    assert ("github-release" in jobs) == (made != "none")
+    if made == "none":
+        return
+    job = jobs["github-release"]
+    assert "publish" in job["needs"] and job["if"] == jobs["publish"]["if"]
+    (script,) = [step["run"] for step in job["steps"] if "run" in step]
+    create = script.index("gh release create")
+    assert "--draft " in script[create:].split("\n\n")[0] + " "
+    assert ("--draft=false" in script) == (made == "published")
+    if made == "published":
+        assert script.index("--draft=false") > create
+    assert len(script.splitlines()) <= 25
 
 
 def test_build_job(variant: tuple[dict, Path]) -> None:
@@ -201,14 +356,20 @@ def test_build_job(variant: tuple[dict, Path]) -> None:
         ],
     }[tool]
     assert uses == [*first, "actions/upload-artifact"]
-    assert steps[-1]["with"] == {"name": "dist", "path": "dist/", "if-no-files-found": "error"}
+    assert steps[-1]["with"] == {
+        "name": "dist",
+        "path": "dist/",
+        "if-no-files-found": "error",
+        "retention-days": 5,
+    }
+    assert ("check-wheel-contents dist/*.whl" in runs) is answers.get("check_wheel_contents", False)
     assert "check --strict dist/*" in runs
     version_check = next(
         s for s in steps if s.get("name") == "Check that the version matches the tag"
     )
     assert "parse_wheel_filename" in version_check["run"]
     assert version_check["if"]
-    assert set(jobs) - {"publish", "publish-testpypi", "preflight"} == (
+    assert set(jobs) - {"publish", "publish-testpypi", "preflight", "attest", "github-release"} == (
         {"sdist", "wheels", "build"} if tool == "cibuildwheel" else {"build"}
     )
 
@@ -220,7 +381,6 @@ def test_build_job(variant: tuple[dict, Path]) -> None:
 def test_cibuildwheel_artifacts_are_unique_and_merged(
     name: str, rendered: Callable[[str], Path]
 ) -> None:
-    answers = VARIANTS[name]
     jobs = release(rendered(name))["jobs"]
     uploads = {
         job_id: [s["with"]["name"] for s in job["steps"] if action(s) == "actions/upload-artifact"]
@@ -231,9 +391,7 @@ def test_cibuildwheel_artifacts_are_unique_and_merged(
     matrix = jobs["wheels"]["strategy"]["matrix"]["os"]
     assert len(matrix) == len(set(matrix)) == 5
     assert jobs["wheels"]["runs-on"] == "${{ matrix.os }}"
-    download = jobs["build"]["steps"][
-        2 if answers.get("release_trigger") == "workflow_dispatch" else 1
-    ]
+    (download,) = steps_using(jobs["build"], "actions/download-artifact")
     assert download["with"] == {"pattern": "dist-*", "merge-multiple": True, "path": "dist/"}
     assert jobs["build"]["needs"] == ["sdist", "wheels"]
     assert uploads["build"] == ["dist"]
@@ -333,3 +491,25 @@ def test_publish_jobs_run_only_on_a_release(variant: tuple[dict, Path]) -> None:
                 if event == "push" and "github.event_name == 'push'" in job["if"]:
                     continue  # a pushed release tag: the trigger's filter allows only those
                 assert not evaluate(job["if"], context), (job_id, event)
+
+
+def test_every_lock_a_render_copies_is_kept_current_here(rendered: Callable[[str], Path]) -> None:
+    """This repository's Dependabot watches the directory of each lock a project receives."""
+    updates = load_yaml(ROOT / ".github" / "dependabot.yml")["updates"]
+    watched = {
+        directory
+        for update in updates
+        if update["package-ecosystem"] == "pip"
+        for directory in update.get("directories", [update.get("directory")])
+    }
+    sources = {
+        path.read_text(): "/" + str(path.parent.relative_to(ROOT))
+        for path in (ROOT / "requirements").glob("*/*.txt")
+    }
+    copied = set()
+    for name in VARIANTS:
+        lock = (rendered(name) / ".github" / "release-requirements.txt").read_text()
+        assert lock in sources, f"{name}: its lock is not one of requirements/"
+        copied.add(sources[lock])
+    assert copied == {"/requirements/build", "/requirements/uv"}
+    assert copied <= watched, f"not watched by .github/dependabot.yml: {copied - watched}"

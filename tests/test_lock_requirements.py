@@ -42,6 +42,8 @@ def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     (sources / "build" / "release-requirements.in").write_text("# tools\nbuild\ntwine\n")
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "SOURCES", sources)
+    monkeypatch.setattr(module, "PYTHON_VERSION", sources / "python-version")
+    (sources / "python-version").write_text("3.12\n")
     return module
 
 
@@ -57,7 +59,8 @@ def test_locks_as_a_project_would(script: ModuleType) -> None:
     assert script.main([]) == 0
     assert lock(script).read_text() == "build==1.0\ntwine==1.0\n"
     (call,) = calls(script)
-    assert call.split(" | ")[0].split() == [*script.COMPILE, "--quiet"]
+    python = script.python_version()
+    assert call.split(" | ")[0].split() == [*script.compile_command(python), "--quiet"]
 
 
 def test_keeps_pins_unless_upgrading(script: ModuleType) -> None:
@@ -80,6 +83,18 @@ def test_check_reports_a_stale_lock_and_writes_nothing(
 
 
 def test_the_template_locks_record_the_scripts_command() -> None:
-    command = " ".join(["uv", *repository_script("lock_requirements").COMPILE])
+    script = repository_script("lock_requirements")
+    command = " ".join(["uv", *script.compile_command(script.python_version())])
     for path in sorted((ROOT / "requirements").glob("*/release-requirements.txt")):
         assert path.read_text().splitlines()[1] == f"#    {command}", path
+
+
+def test_python_moves_with_the_locks(script: ModuleType) -> None:
+    """`--python X.Y` writes the build jobs' Python and locks every tool set for it."""
+    assert script.main(["--python", "3.13"]) == 0
+    assert script.PYTHON_VERSION.read_text() == "3.13\n"
+    assert "--python-version 3.13 " in calls(script)[-1]
+    script.main([])  # later runs lock for the version written
+    assert "--python-version 3.13 " in calls(script)[-1]
+    with pytest.raises(SystemExit):
+        script.main(["--python", "3"])

@@ -24,12 +24,12 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
         "    environment:\n      name: [[ pypi_environment if pypi else testpypi_environment ]]\n"
         '      url: https://[[ "" if pypi else "test." ]]pypi.org/p/[[ pypi_name ]]\n',
         "",
-        ["tests/test_invariants.py::test_publish_jobs_only_download_attest_and_publish[default]"],
+        ["tests/test_invariants.py::test_publish_jobs_only_download_verify_and_publish[default]"],
     ),
     "a publish job without its if:": (
         "includes/jobs.jinja",
-        "    if: [[ condition ]]\n",
-        "",
+        "    if: [[ condition ]]\n    runs-on: ubuntu-latest\n    timeout-minutes: 15\n",
+        "    runs-on: ubuntu-latest\n    timeout-minutes: 15\n",
         ["tests/test_invariants.py::test_publish_jobs_run_only_on_a_release[default]"],
     ),
     "a tag-pinned action": (
@@ -67,9 +67,10 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
     ),
     "an attestation check that no longer names the tag and the runner": (
         "includes/jobs.jinja",
-        ' \\\n              --source-ref "$GITHUB_REF" --deny-self-hosted-runners',
+        ' \\\n              --source-ref "$GITHUB_REF" --source-digest "$GITHUB_SHA"'
+        " --deny-self-hosted-runners",
         "",
-        ["tests/test_invariants.py::test_publish_jobs_only_download_attest_and_publish[default]"],
+        ["tests/test_invariants.py::test_publish_jobs_only_download_verify_and_publish[default]"],
     ),
     "a starter check that lets anyone in": (
         "includes/starter.jinja",
@@ -82,9 +83,8 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
     ),
     "a version check that never fails on a mismatch": (
         "includes/steps.jinja",
-        '        print(f"::error::{dist.name} is {version}, but the tag {tag} says {written}.")\n'
-        "        raise SystemExit(1)\n",
-        '        print(f"::error::{dist.name} is {version}, but the tag {tag} says {written}.")\n',
+        '        stop(f"{dist.name} is {version}, but the tag {tag} says {written}.")\n',
+        '        print(f"{dist.name} is {version}, but the tag {tag} says {written}.")\n',
         ["tests/test_build_steps.py::test_version_check_fails_on_a_mismatch[v1.2.4]"],
     ),
     "a tag rule matched as a prefix": (
@@ -95,6 +95,81 @@ DEFECTS: dict[str, tuple[str, str, str, list[str]]] = {
             "tests/test_build_steps.py::test_version_check_holds_the_tag_to_the_tag_pattern"
             "[pkg/v*-pkg/v1/1.2.3-False]"
         ],
+    ),
+    "attestations optional in a public repository": (
+        "includes/jobs.jinja",
+        "continue-on-error: ${{ github.event.repository.private }}",
+        "continue-on-error: true",
+        [
+            "tests/test_invariants.py::"
+            "test_attestations_are_made_apart_from_the_build_and_checked_before_upload[default]"
+        ],
+    ),
+    "an attestation verified in the job that made it": (
+        "includes/jobs.jinja",
+        "[[ steps.download_dist() ]]\n[% if verify %]\n",
+        "[[ steps.download_dist() ]]\n"
+        '      - uses: [[ uses("actions/attest") ]]\n'
+        "        with:\n"
+        "          subject-path: dist/*\n"
+        "[% if verify %]\n",
+        [
+            "tests/test_invariants.py::"
+            "test_attestations_are_made_apart_from_the_build_and_checked_before_upload[default]"
+        ],
+    ),
+    "a build Python that is not the lock's": (
+        "includes/steps.jinja",
+        'python-version: "[[ python | trim ]]"',
+        'python-version: "3.8"',
+        ["tests/test_invariants.py::test_build_jobs_run_the_python_the_lock_is_for[default]"],
+    ),
+    "a Windows step without its shell": (
+        "template/.github/workflows/[[ release_workflow ]].jinja",
+        "        shell: bash  # on Windows too, where a step's default shell is PowerShell\n",
+        "",
+        [
+            "tests/test_build_steps.py::"
+            "test_the_wheels_jobs_steps_run_on_every_runner_of_the_matrix",
+            "tests/test_invariants.py::test_steps_name_their_shell_where_the_runner_may_not_be_linux"
+            "[release-cibuildwheel-testpypi0-attest0]",
+        ],
+    ),
+    "a release built without the default-branch check": (
+        "template/.github/workflows/[[ release_workflow ]].jinja",
+        "[[ steps.on_default_branch(releasing_step) ]]\n[[ steps.setup_python() ]]\n",
+        "[[ steps.setup_python() ]]\n",
+        ["tests/test_invariants.py::test_a_release_is_built_only_from_the_default_branch[default]"],
+    ),
+    "a default-branch check that lets a side branch through": (
+        "includes/steps.jinja",
+        '"origin/$DEFAULT_BRANCH"; then',
+        '"$GITHUB_SHA"; then',  # the commit against itself
+        [
+            "tests/test_build_steps.py::test_a_release_is_built_only_from_the_default_branch"
+            "[side-branch-release]"
+        ],
+    ),
+    "publish jobs that run in a fork": (
+        "template/.github/workflows/[[ release_workflow ]].jinja",
+        '~ "\' && " ~ released %]',
+        '~ "\' || " ~ released %]',
+        ["tests/test_invariants.py::test_jobs_that_can_publish_never_run_in_a_fork[default]"],
+    ),
+    "a GitHub release published before its files are attached": (
+        "includes/jobs.jinja",
+        "--verify-tag \\\n            --draft --title",
+        "--verify-tag \\\n            --title",
+        [
+            "tests/test_build_steps.py::test_the_github_release_gets_its_files_before_it_is_published"
+            "[solo-bare-tags-true]"
+        ],
+    ),
+    "the distributions downloaded by name": (
+        "includes/steps.jinja",
+        "artifact-ids: ${{ needs.build.outputs.artifact-id }}",
+        "name: dist",
+        ["tests/test_invariants.py::test_later_jobs_download_by_artifact_id[default]"],
     ),
     "a Dependabot config rewritten when it already meets the bar": (
         "src/hardened_release/edits.py",

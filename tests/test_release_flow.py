@@ -105,18 +105,19 @@ def test_the_publish_job_is_drawn_with_its_gate_permissions_and_services(
     flow = flow_of(default)
     publish = flow.node("publish")
     assert publish.gate == "environment pypi: waits for a reviewer's approval"
-    assert {"id-token: write", "attestations: write"} <= set(publish.lines)
-    assert "only for a published release" in publish.lines
+    assert {"id-token: write", "attestations: read"} <= set(publish.lines)
+    assert {"id-token: write", "attestations: write"} <= set(flow.node("attest").lines)
+    assert "only in octo-org/sample, for a published release" in publish.lines
     assert "contents: read" in flow.node("build").lines
     # The distributions go from build to publish, then to PyPI through its trusted publisher.
     assert next(e for e in flow.edges if (e.source, e.target) == ("build", "publish")).label == (
-        "dist"
+        "dist, output artifact-id"
     )
     pypi = flow.node(SERVICE + "pypi")
     assert pypi.lines == ("accepts trusted publisher: release.yml, environment pypi",)
     to_pypi = next(e for e in flow.edges if e.target == pypi.id)
     assert (to_pypi.source, to_pypi.label) == ("publish", "distributions + PEP 740 attestations")
-    assert ("publish", SERVICE + "attestations") in {(e.source, e.target) for e in flow.edges}
+    assert ("attest", SERVICE + "attestations") in {(e.source, e.target) for e in flow.edges}
     said = " ".join(flow.words)
     assert "waits until a required reviewer approves" in said and "PyPI" in said
 

@@ -214,3 +214,18 @@ def test_pytest_copie_reports_the_failure(copie) -> None:  # noqa: ANN001 (pytes
     assert result.project_dir is None  # no project was made
     (output,) = copie.test_dir.iterdir()  # the folder pytest-copie made for it stays empty
     assert not any(output.iterdir())
+
+
+@pytest.mark.parametrize("made", ["draft", "published"])
+def test_no_github_release_from_the_workflow_with_the_release_trigger(
+    tmp_path: Path, made: str
+) -> None:
+    """With the release trigger a person has published the release before the workflow runs,
+    and an immutable release takes no file after that: refused, saying what to choose."""
+    answers = {**REQUIRED, "release_trigger": "release", "github_release": made}
+    with pytest.raises(UserMessageError, match="github_release must be none with release_trigger"):
+        render(tmp_path, answers)
+    assert not any(tmp_path.iterdir())
+    for trigger in ("tag", "workflow_dispatch"):
+        project = render(tmp_path / trigger, {**answers, "release_trigger": trigger})
+        assert "github-release:" in (project / ".github/workflows/release.yml").read_text()

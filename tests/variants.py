@@ -59,6 +59,7 @@ def _variants() -> dict[str, dict[str, object]]:
             "build_tool": tool,
             "testpypi": False,
             "github_attestations": False,
+            "check_wheel_contents": tool == "uv",  # run for real by tests/test_build_steps.py
         }
     # The other questions, each value at least once.
     variants["daily-no-cooldown-no-preflight"] = {
@@ -84,12 +85,22 @@ def _variants() -> dict[str, dict[str, object]]:
         "pypi_environment": "production",
         "release_trigger": "workflow_dispatch",
         "tag_pattern": "pkg-v*.*",
+        "github_release": "draft",
+        "check_wheel_contents": True,
     }
     variants["solo-bare-tags"] = {
         "release_team": "@alice",
         "tag_pattern": "[0-9]*",
         "release_trigger": "tag",
         "releasing_doc": ".github/RELEASING.md",
+        "github_release": "published",
+    }
+    variants["cibuildwheel-tag-release-unattested"] = {
+        "build_tool": "cibuildwheel",
+        "release_trigger": "tag",
+        "github_release": "draft",
+        "github_attestations": False,
+        "testpypi": True,
     }
     return {name: {**REQUIRED, **answers} for name, answers in variants.items()}
 
