@@ -51,6 +51,20 @@ PUBLISHER = (
 # ---- Refusals: one line, what to do, nothing written.
 
 
+def reported(report: str, file: str, job: str) -> str:
+    """What the report says of one old job, in every fate: its lines and the indented lines
+    under them (its steps), as one line of words."""
+    head, said, keep = f"    - {file}, job {job}", [], False
+    for line in report.splitlines():
+        if line.startswith("    - "):
+            keep = line == head or line.startswith((f"{head}:", f"{head}, step "))
+        elif not line.startswith("      "):
+            keep = False
+        if keep:
+            said.append(line)
+    return words("\n".join(said))
+
+
 def git_status(project: Path) -> str:
     """git's view of the work tree (and index); its error outside a git work tree."""
     result = subprocess.run(
@@ -314,12 +328,12 @@ def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Pat
         assert path.is_file(), outcome
         assert outcome.job in workflows.read(project, path.relative_to(project)).jobs, outcome
     # Every old job and step is in the report.
-    said = words(report)
     for workflow in old.values():
         for job in workflow.jobs.values():
-            assert f"{workflow.file}, job {job.id}" in said, (job.id, report)
+            block = reported(report, workflow.file, job.id)
+            assert block, (job.id, report)
             for step in job.steps:
-                assert f"job {job.id}, step “{step.name}”" in said, (step.name, report)
+                assert f"“{words(step.name)}”" in block, (step.name, report)
     # No file changes beyond those the report lists; nothing of the project's .py is added.
     status = git("status", "--porcelain", "--untracked-files=all", cwd=project).splitlines()
     changed = {line[3:] for line in status}

@@ -101,3 +101,10 @@ def test_odd_values_read_as_nothing(tmp_path: Path) -> None:
     assert (a.needs, a.steps, a.environment, b.needs) == ((), [], None, ())
     (step,) = b.steps
     assert (step.run, step.inputs, step.name) == ("", {}, "step 1")
+
+
+def test_a_step_pinned_to_a_commit_is_named_by_its_action() -> None:
+    sha = "de0fac2e4500dabe0009e67214ff5f5447ce83dd"
+    assert workflows.Step(0, {"uses": f"actions/checkout@{sha}"}).name == "Run actions/checkout"
+    assert workflows.Step(0, {"uses": "actions/checkout@v4"}).name == "Run actions/checkout@v4"
+    assert workflows.Step(1, {"run": "make dist\nmake check"}).name == "Run make dist"

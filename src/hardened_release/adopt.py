@@ -441,7 +441,7 @@ def report(
             chosen = [outcome for outcome in plan.outcomes if outcome.fate == fate]
             if chosen:
                 lines.append(f"  {title}:")
-                lines += [f"    - {outcome_line(outcome)}" for outcome in chosen]
+                lines += outcome_lines(chosen)
     status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
     changed, untracked = dirty(status)
     lines += ["", "Files (review them with `git status` and `git diff`, then commit):"]
@@ -459,11 +459,31 @@ def report(
     return "\n".join(lines)
 
 
-def outcome_line(outcome: publishers.Outcome) -> str:
-    where = f"{outcome.workflow}, job {outcome.job}"
-    if outcome.step is not None:
-        where += f", step “{outcome.step}”"
-    return f"{where}: {outcome.detail}" if outcome.detail else where
+def outcome_lines(outcomes: list[publishers.Outcome]) -> list[str]:
+    """The report's lines for the outcomes of one fate: a job's line names the steps that share
+    its fate and reason; a step with a reason of its own has a line of its own."""
+    lines: list[str] = []
+    jobs = {(o.workflow, o.job): o for o in outcomes if o.step is None}
+    for outcome in outcomes:
+        job = jobs.get((outcome.workflow, outcome.job))
+        where = f"{outcome.workflow}, job {outcome.job}"
+        if outcome.step is None:
+            alike = [
+                f"“{o.step}”"
+                for o in outcomes
+                if o.step is not None
+                and (o.workflow, o.job) == (outcome.workflow, outcome.job)
+                and o.detail == outcome.detail
+            ]
+            lines.append(f"    - {where}: {outcome.detail}" if outcome.detail else f"    - {where}")
+            if alike:
+                steps = "its steps" if len(alike) > 1 else "its step"
+                lines.append(f"      and {steps} {', '.join(alike)}")
+        elif job is None:
+            lines.append(f"    - {where}, step “{outcome.step}”: {outcome.detail}")
+        elif outcome.detail != job.detail:
+            lines.append(f"      step “{outcome.step}”: {outcome.detail}")
+    return lines
 
 
 # ---- The whole command.

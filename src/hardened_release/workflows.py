@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 WORKFLOWS = Path(".github/workflows")
+SHA = re.compile(r"[0-9a-f]{40}")
 SECRET = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -102,13 +103,11 @@ class Step:
         named = self.data.get("name")
         if isinstance(named, str) and named:
             return named
-        if self.uses:
-            return f"Run {self.uses}"
-        return (
-            f"Run {self.run.strip().splitlines()[0]}"
-            if self.run.strip()
-            else f"step {self.index + 1}"
-        )
+        if self.uses:  # a commit SHA says nothing to a reader: the action alone
+            return f"Run {self.action if SHA.fullmatch(self.ref) else self.uses}"
+        if not self.run.strip():
+            return f"step {self.index + 1}"
+        return f"Run {self.run.strip().splitlines()[0]}"
 
     @property
     def uses(self) -> str:
