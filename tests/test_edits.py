@@ -148,7 +148,13 @@ def test_deleting_a_workflow(tmp_path: Path) -> None:
         (".github/*", ".github/workflows/release.yml", False),
         (".github/workflows/ci.yml", ".github/workflows/release.yml", False),
         (".github/workflows/[rc]*.yml", ".github/workflows/release.yml", True),
-        (".github/workflows/?.yml", ".github/workflows/r.yml", True),
+        # `?` and `+` repeat the character before them, as GitHub's cheat sheet says.
+        ("**/*.yaml?", ".github/workflows/publish.yaml", True),
+        ("**/*.yaml?", ".github/workflows/publish.yam", True),
+        ("**/*.yaml?", ".github/dependabot.yml", False),
+        ("**/*.ya?ml", ".github/dependabot.yml", True),
+        ("docs/v1+.md", "docs/v111.md", True),
+        ("docs/v1+.md", "docs/v.md", False),
     ],
 )
 def test_a_paths_filter_pattern(pattern: str, path: str, matches: bool) -> None:

@@ -209,7 +209,8 @@ def append_items(items: CommentedSeq, values: Iterable[str]) -> None:
 
 def glob_matches(pattern: str, path: str) -> bool:
     """Whether a GitHub Actions `paths:` filter pattern matches `path`: `*` matches any
-    characters but `/`, `**` any characters, `?` one character, `[...]` a class."""
+    characters but `/`, `**` any characters, `[...]` a class, and `?` and `+` zero or one and
+    one or more of the character before them (GitHub's filter pattern cheat sheet)."""
     out = []
     i = 0
     while i < len(pattern):
@@ -223,8 +224,8 @@ def glob_matches(pattern: str, path: str) -> bool:
         elif c == "*":
             out.append("[^/]*")
             i += 1
-        elif c == "?":
-            out.append("[^/]")
+        elif c in "?+" and out:
+            out.append(c)
             i += 1
         elif c == "[":
             end = pattern.find("]", i)
