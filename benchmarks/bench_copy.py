@@ -54,8 +54,9 @@ import copier
 from copier.errors import DirtyLocalWarning
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-#: What the template is made of (as tests/helpers.py's TEMPLATE_PARTS).
-TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+from helpers import template_files  # noqa: E402  (the tests' copy of the template's files)
+
 UPDATE_TARGET = 2.0
 ANSWERS = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
 WARMUP_ROUNDS = 2
@@ -99,15 +100,8 @@ GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
 def make_versions(root: Path) -> Path:
     """This template's files as a git repository with two releases, v1 and v2, which differ by
     one line of the release document."""
-    import shutil
-
     root.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, root / part)
+    template_files(root)
     subprocess.run([*GIT, "init", "-q"], cwd=root, check=True, capture_output=True)
     doc = root / "template" / "[[ releasing_doc ]].jinja"
     for tag in ("v1", "v2"):
@@ -121,11 +115,11 @@ def make_versions(root: Path) -> Path:
 def update_process(versions: Path) -> float:
     """A project copied at v1 and committed (not timed), then the `copier update` command to v2,
     timed as a user waits for it."""
-    answers = [arg for name, value in ANSWERS.items() for arg in ("-d", f"{name}={value}")]
     copier_command = [sys.executable, "-m", "copier"]
     with tempfile.TemporaryDirectory(prefix="bench-update-dst-") as dst:
+        copy = [*copier_command, "copy", "-q", "--defaults", "--vcs-ref=v1", *data_args(ANSWERS)]
         subprocess.run(
-            [*copier_command, "copy", "-q", "--defaults", "--vcs-ref=v1", *answers, versions, dst],
+            [*copy, str(versions), dst],
             check=True,
             capture_output=True,
         )
@@ -158,25 +152,20 @@ def render(src: Path, data: dict[str, str]) -> float:
         return time.perf_counter() - start
 
 
-def copy_process(src: Path, data: dict[str, str], trust: bool = False) -> float:
-    """Run the `copier copy` command into a fresh temporary directory, as a user does; return
-    the seconds the whole process took, Python's start-up and Copier's imports included."""
-    answers = [arg for name, value in data.items() for arg in ("-d", f"{name}={value}")]
-    with tempfile.TemporaryDirectory(prefix="bench-copy-dst-") as dst:
-        command = [sys.executable, "-m", "copier", "copy", "-q", "--defaults", "--vcs-ref=HEAD"]
-        command += ["--trust"] if trust else []
-        start = time.perf_counter()
-        subprocess.run([*command, *answers, str(src), dst], check=True, capture_output=True)
-        return time.perf_counter() - start
+def data_args(data: dict[str, str]) -> list[str]:
+    """The answers as the `copier` command takes them: `-d name=value` each."""
+    return [arg for name, value in data.items() for arg in ("-d", f"{name}={value}")]
 
 
-def copy_process_at(src: Path, ref: str) -> float:
-    """The `copier copy` command of `src` at `ref`, timed as a user waits for it."""
-    answers = [arg for name, value in ANSWERS.items() for arg in ("-d", f"{name}={value}")]
+def copy_process(src: Path, data: dict[str, str], trust: bool = False, ref: str = "HEAD") -> float:
+    """Run the `copier copy` command of `src` at `ref` into a fresh temporary directory, as a
+    user does; return the seconds the whole process took, Python's start-up and Copier's
+    imports included."""
     with tempfile.TemporaryDirectory(prefix="bench-copy-dst-") as dst:
         command = [sys.executable, "-m", "copier", "copy", "-q", "--defaults", f"--vcs-ref={ref}"]
+        command += ["--trust"] if trust else []
         start = time.perf_counter()
-        subprocess.run([*command, *answers, str(src), dst], check=True, capture_output=True)
+        subprocess.run([*command, *data_args(data), str(src), dst], check=True, capture_output=True)
         return time.perf_counter() - start
 
 
@@ -197,7 +186,7 @@ def measure(
         renders["cookie"] = lambda: copy_process(cookie, COOKIE_ANSWERS, trust=True)
     if versions:
         renders["update"] = lambda: update_process(versions)
-        renders["copy_v2"] = lambda: copy_process_at(versions, "v2")
+        renders["copy_v2"] = lambda: copy_process(versions, ANSWERS, ref="v2")
     times: dict[str, list[float]] = {name: [] for name in renders}
     for i in range(WARMUP_ROUNDS + rounds):
         for name, run in renders.items():
