@@ -90,6 +90,11 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _text(value: Any) -> str:
+    """A string value as written; "" for anything else (absent, a list, a number)."""
+    return value if isinstance(value, str) else ""
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a job, by its position."""
@@ -100,8 +105,7 @@ class Step:
     @property
     def name(self) -> str:
         """Its `name:`, else what it runs or uses, as GitHub shows it."""
-        named = self.data.get("name")
-        if isinstance(named, str) and named:
+        if named := _text(self.data.get("name")):
             return named
         if self.uses:  # a commit SHA says nothing to a reader: the action alone
             return f"Run {self.action if SHA.fullmatch(self.ref) else self.uses}"
@@ -112,8 +116,7 @@ class Step:
     @property
     def uses(self) -> str:
         """`owner/repo[/path]@ref`, `./path` or `docker://...`; "" for a `run:` step."""
-        value = self.data.get("uses")
-        return value if isinstance(value, str) else ""
+        return _text(self.data.get("uses"))
 
     @property
     def action(self) -> str:
@@ -126,8 +129,7 @@ class Step:
 
     @property
     def run(self) -> str:
-        value = self.data.get("run")
-        return value if isinstance(value, str) else ""
+        return _text(self.data.get("run"))
 
     @property
     def inputs(self) -> Mapping[str, Any]:
@@ -163,8 +165,7 @@ class Job:
 
     @property
     def name(self) -> str:
-        named = self.data.get("name")
-        return named if isinstance(named, str) and named else self.id
+        return _text(self.data.get("name")) or self.id
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -199,8 +200,7 @@ class Job:
     @property
     def calls(self) -> str:
         """The reusable workflow this job calls (`uses:` at job level), or ""."""
-        value = self.data.get("uses")
-        return value if isinstance(value, str) else ""
+        return _text(self.data.get("uses"))
 
     @property
     def secrets(self) -> list[str]:
