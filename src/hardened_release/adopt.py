@@ -95,9 +95,9 @@ def parse_data(items: Iterable[str]) -> dict[str, str]:
 # ---- The refusals that need no render: git, the work tree, the answers file, the workflows.
 
 
-def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True)
     except FileNotFoundError:
         raise Refusal("git is not installed: adoption needs it (install git first).") from None
 
@@ -159,14 +159,8 @@ def ignored(root: Path, paths: Iterable[str]) -> dict[str, str]:
     paths = list(paths)
     if not paths:
         return {}
-    result = subprocess.run(
-        ["git", "check-ignore", "-v", "--no-index", "-z", "--stdin"],
-        cwd=root,
-        input="\0".join(paths) + "\0",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    stdin = "\0".join(paths) + "\0"
+    result = git(root, "check-ignore", "-v", "--no-index", "-z", "--stdin", stdin=stdin)
     fields = result.stdout.split("\0")
     found = {}
     for source, line, pattern, path in zip(*[iter(fields)] * 4, strict=False):
