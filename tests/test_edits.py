@@ -123,7 +123,8 @@ def test_the_ci_shape_after_its_edits_passes_actionlint(tmp_path: Path) -> None:
     edits.RemoveJobs(".github/workflows/ci.yml", ("publish",), "why").apply(root)
     edits.WidenPaths(".github/workflows/zizmor.yml", (".github/workflows/release.yml",)).apply(root)
     after = (root / ".github/workflows/ci.yml").read_text()
-    assert after.startswith("# Lint, test, build and publish") or after.startswith(before[:40])
+    header = "# Lint, test and build every change; publish a tagged commit.\nname: CI\n"
+    assert before.startswith(header) and after.startswith(header)  # the header comment stays
     assert "  # The one check branch protection requires.\n  all-green:" in after
     assert "needs: [tests, build]" in after
     actionlint(root)

@@ -107,7 +107,7 @@ def test_the_steps_left_never_break_the_new_workflow(shape: str) -> None:
     adds = [i for i, s in enumerate(plan.steps_left) if "add a trusted publisher" in s]
     removes = [i for i, s in enumerate(plan.steps_left) if "remove the trusted publisher" in s]
     assert not removes or (adds and min(adds) < min(removes)), "add first, then remove"
-    assert plan.steps_left[-1].startswith("GitHub") or "GitHub" in " ".join(plan.steps_left)
+    assert plan.steps_left[-1].startswith("GitHub: "), "the GitHub settings come last"
 
 
 # Where the old workflow used trusted publishing: its file name and environment are kept.
