@@ -355,40 +355,37 @@ def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Pat
     check(tool("yamllint"), "--strict", "-c", YAMLLINT_CONFIG, *rendered, cwd=project)
 
     # From a fresh clone, `copier update` runs cleanly, and changing the answers that shape
-    # the project's own files conflicts with none of them. The template renders into no file of
-    # the project's but those it owns, a release document beside it, a zizmor workflow it
-    # keeps and another template's files: a shape with none of them has nothing to conflict.
-    owns = (
-        answers["project_files"]
-        or answers["releasing_doc"] != "RELEASING.md"
-        or answers["zizmor"] == "own"
-        or any(path.startswith(".copier-answers") for path in before)
-    )
-    if owns:
-        git("add", "-A", cwd=project)
-        git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
-        fresh = tmp_path / "clone"
-        git("clone", "-q", str(project), str(fresh), cwd=tmp_path)
-        owned = {
-            path
-            for path in tree(fresh)
-            if path in before and path not in (f".github/workflows/{release}",)
-        }
-        snapshot_owned = {path: (fresh / path).read_text() for path in owned}
-        changes = {
-            "dependabot_interval": "daily"
-            if answers["dependabot_interval"] != "daily"
-            else "monthly",
-            "zizmor": "release" if answers["zizmor"] != "release" else "all",
-            "release_trigger": "tag" if answers["release_trigger"] != "tag" else "release",
-        }
-        # In this process, as the README's update command does it (`-a`, `--defaults`, `-d`).
-        update(fresh, changes, answers_file=ANSWERS_FILE)
-        assert git("diff", "--check", cwd=fresh) == ""
-        assert not [p for p in fresh.rglob("*.rej") if ".git" not in p.parts]
-        for path, text in snapshot_owned.items():
-            assert (fresh / path).read_text() == text, path
-        assert {question: answers_of(fresh)[question] for question in changes} == changes
+    # the project's own files conflicts with none of them: every file the project had before
+    # adoption (but the release workflow, which adoption wrote) stays as adoption left it.
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
+    fresh = tmp_path / "clone"
+    git("clone", "-q", str(project), str(fresh), cwd=tmp_path)
+    owned = {
+        path
+        for path in tree(fresh)
+        if path in before and path not in (f".github/workflows/{release}",)
+    }
+    snapshot_owned = {path: (fresh / path).read_text() for path in owned}
+    changes = {
+        "dependabot_interval": "daily" if answers["dependabot_interval"] != "daily" else "monthly",
+        "zizmor": "release" if answers["zizmor"] != "release" else "all",
+        # Another trigger (not `release` where the workflow makes the GitHub release, which
+        # the template refuses).
+        "release_trigger": next(
+            trigger
+            for trigger in ("tag", "workflow_dispatch", "release")
+            if trigger != answers["release_trigger"]
+            and (trigger != "release" or answers.get("github_release", "none") == "none")
+        ),
+    }
+    # In this process, as the README's update command does it (`-a`, `--defaults`, `-d`).
+    update(fresh, changes, answers_file=ANSWERS_FILE)
+    assert git("diff", "--check", cwd=fresh) == ""
+    assert not [p for p in fresh.rglob("*.rej") if ".git" not in p.parts]
+    for path, text in snapshot_owned.items():
+        assert (fresh / path).read_text() == text, path
+    assert {question: answers_of(fresh)[question] for question in changes} == changes
 
     assert not added_python
 
