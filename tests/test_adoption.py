@@ -147,6 +147,10 @@ def test_refuses_a_second_adoption(tmp_path: Path) -> None:
         ("tag_pattern=v**", "Copier refused: tag_pattern=v** is refused: tag_pattern must be"),
         ("release_trigger=sometimes", "Copier refused: Invalid choice for 'release_trigger'"),
         ("pypi_name", "-d pypi_name is not NAME=VALUE."),
+        ("pypi_nmae=other", "-d pypi_nmae: not a question of the template"),
+        # Asked only with testpypi=true: Copier would drop it without a word.
+        ("testpypi_environment=staging", "-d testpypi_environment: not a question"),
+        ("_src_path=elsewhere", "-d _src_path: not a question"),
     ],
 )
 def test_refuses_an_answer_copier_refuses(answer: str, says: str, tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+
 from hardened_release import edits, project, publishers
 from hardened_release.workflows import WORKFLOWS, WorkflowError
 
@@ -290,6 +292,22 @@ def render(template: str, answers: Mapping[str, Any], dst: Path, vcs_ref: str | 
         raise Refusal(copier_message(error)) from None
 
 
+def check_asked(given: Mapping[str, Any], answers_text: str) -> None:
+    """Every `-d` name is a question this render asked, one its answers file records: Copier
+    would ignore a misspelt name, or a question these answers leave out, without a word."""
+    recorded = [
+        name
+        for name in YAML(typ="safe", pure=True).load(answers_text) or {}
+        if not name.startswith("_")
+    ]
+    unasked = [name for name in given if name not in recorded]
+    if unasked:
+        raise Refusal(
+            f"-d {', '.join(unasked)}: not a question of the template, or one that these answers"
+            f" leave unasked. The questions asked here: {', '.join(recorded)}."
+        )
+
+
 def copier_message(error: BaseException) -> str:
     """Copier's reason for refusing, on one line: a validator's or the template's message."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -496,6 +514,7 @@ def adopt(
     with tempfile.TemporaryDirectory(prefix="hardened-release-") as folder:
         rendered_at = Path(folder) / "project"
         render(template, answers, rendered_at, vcs_ref)
+        check_asked(given, (rendered_at / ANSWERS_FILE).read_text(encoding="utf-8"))
         placement = place(found, plan, answers, rendered_files(rendered_at))
     done = write(root, placement, plan)
     return report(root, answers, plan, placement, done, own_notes(found, answers))
