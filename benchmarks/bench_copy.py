@@ -33,6 +33,13 @@ this template, updated to the next, which changes one line of the release docume
 the ``copier copy`` of that release from the same repository, both as whole commands (target:
 within 2x).
 
+``--parts`` splits the copy's ratio into where it comes from, with two more renders: the one-file
+template committed among all of this repository's other tracked files (what the ratio owes to
+Copier checking out the template's whole repository, whatever its ``_subdirectory``), and this
+template's files alone in a repository of their own (what it owes to the questions and Jinja).
+With ``--update`` it also times the one-file template's own one-version update against its copy:
+the least an update costs in Copier, three renders and five clones of the template.
+
 It exits 0 whatever the ratio, unless ``--check`` is given.
 """
 
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,6 +78,8 @@ project_name:
   default: sample
 """
 ONE_FILE_JINJA = "# {{ project_name }}\n\nRendered by a one-file Copier template.\n"
+#: What `copier update` needs of any template: the answers file. Only --update --parts uses it.
+ONE_FILE_ANSWERS = ("{{ _copier_conf.answers_file }}.jinja", "{{ _copier_answers | to_nice_yaml }}")
 #: What scientific-python/cookie asks that has no default.
 COOKIE_ANSWERS = {
     "project_name": "sample-pkg",
@@ -83,18 +93,64 @@ COOKIE_ANSWERS = {
 }
 
 
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+
+
+def commit_all(root: Path, message: str, *tags: str) -> None:
+    """`git init` (if needed), then commit everything in `root` and tag it."""
+    steps = [["init", "-q"]] if not (root / ".git").exists() else []
+    steps += [["add", "-A"], ["commit", "-q", "-m", message], *(["tag", tag] for tag in tags)]
+    for args in steps:
+        subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
+
+
 def make_one_file_template(root: Path) -> Path:
     """Create the one-file template in `root`, as a git repository with one commit."""
     (root / "template").mkdir(parents=True)
     (root / "copier.yml").write_text(ONE_FILE_COPIER_YML, encoding="utf-8")
     (root / "template" / "README.md.jinja").write_text(ONE_FILE_JINJA, encoding="utf-8")
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "One-file template"]):
-        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    commit_all(root, "One-file template")
     return root
 
 
-GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+def make_one_file_here(root: Path) -> Path:
+    """The one-file template committed with every other file this repository tracks, as Copier
+    would check them out: its ratio to the one-file template alone is what the checkout of this
+    repository costs."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if name == "copier.yml" or name.startswith("template/") or not (REPO_ROOT / name).is_file():
+            continue
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, root / name)
+    (root / "template").mkdir(parents=True)
+    (root / "copier.yml").write_text(ONE_FILE_COPIER_YML, encoding="utf-8")
+    (root / "template" / "README.md.jinja").write_text(ONE_FILE_JINJA, encoding="utf-8")
+    commit_all(root, "One-file template among this repository's files")
+    return root
+
+
+def make_template_alone(root: Path) -> Path:
+    """This template's files alone (copier.yml and what it renders from) in a repository of
+    their own: its ratio is what the questions and the Jinja cost."""
+    root.mkdir(parents=True)
+    template_files(root)
+    commit_all(root, "The template's files alone")
+    return root
+
+
+def make_one_file_versions(root: Path) -> Path:
+    """The one-file template, with an answers file, released as v1 and v2 (one line apart)."""
+    make_one_file_template(root)
+    name, text = ONE_FILE_ANSWERS
+    (root / "template" / name).write_text(text, encoding="utf-8")
+    commit_all(root, "v1", "v1")
+    readme = root / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nRevised.\n", encoding="utf-8")
+    commit_all(root, "v2", "v2")
+    return root
 
 
 def make_versions(root: Path) -> Path:
@@ -102,22 +158,23 @@ def make_versions(root: Path) -> Path:
     one line of the release document."""
     root.mkdir(parents=True)
     template_files(root)
-    subprocess.run([*GIT, "init", "-q"], cwd=root, check=True, capture_output=True)
+    commit_all(root, "v1", "v1")
     doc = root / "template" / "[[ releasing_doc ]].jinja"
-    for tag in ("v1", "v2"):
-        if tag == "v2":
-            doc.write_text(doc.read_text(encoding="utf-8") + "\nRevised.\n", encoding="utf-8")
-        for args in (["add", "-A"], ["commit", "-q", "-m", tag], ["tag", tag]):
-            subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nRevised.\n", encoding="utf-8")
+    commit_all(root, "v2", "v2")
     return root
 
 
-def update_process(versions: Path) -> float:
+def update_process(
+    versions: Path,
+    data: dict[str, str] = ANSWERS,
+    answers_file: str = ".copier-answers.hardened-release.yml",
+) -> float:
     """A project copied at v1 and committed (not timed), then the `copier update` command to v2,
     timed as a user waits for it."""
     copier_command = [sys.executable, "-m", "copier"]
     with tempfile.TemporaryDirectory(prefix="bench-update-dst-") as dst:
-        copy = [*copier_command, "copy", "-q", "--defaults", "--vcs-ref=v1", *data_args(ANSWERS)]
+        copy = [*copier_command, "copy", "-q", "--defaults", "--vcs-ref=v1", *data_args(data)]
         subprocess.run(
             [*copy, str(versions), dst],
             check=True,
@@ -127,8 +184,7 @@ def update_process(versions: Path) -> float:
             subprocess.run([*GIT, *args], cwd=dst, check=True, capture_output=True)
         start = time.perf_counter()
         subprocess.run(
-            [*copier_command, "update", "-q", "--defaults", "--vcs-ref=v2",
-             "-a", ".copier-answers.hardened-release.yml"],
+            [*copier_command, "update", "-q", "--defaults", "--vcs-ref=v2", "-a", answers_file],
             cwd=dst, check=True, capture_output=True,
         )  # fmt: skip
         return time.perf_counter() - start
@@ -175,6 +231,7 @@ def measure(
     in_process: bool,
     cookie: Path | None = None,
     versions: Path | None = None,
+    parts: dict[str, Path] | None = None,
 ) -> dict[str, list[float]]:
     """Time the renders, interleaved, for `rounds` rounds after the warm-up rounds."""
     timed = render if in_process else copy_process
@@ -187,6 +244,17 @@ def measure(
     if versions:
         renders["update"] = lambda: update_process(versions)
         renders["copy_v2"] = lambda: copy_process(versions, ANSWERS, ref="v2")
+    parts = parts or {}
+    if "one_file_here" in parts:
+        renders["one_file_here"] = lambda: timed(parts["one_file_here"], {})
+    if "template_alone" in parts:
+        renders["template_alone"] = lambda: timed(parts["template_alone"], ANSWERS)
+    if "one_file_versions" in parts:
+        one_file_versions = parts["one_file_versions"]
+        renders["one_file_update"] = lambda: update_process(
+            one_file_versions, {}, ".copier-answers.yml"
+        )
+        renders["one_file_copy_v2"] = lambda: copy_process(one_file_versions, {}, ref="v2")
     times: dict[str, list[float]] = {name: [] for name in renders}
     for i in range(WARMUP_ROUNDS + rounds):
         for name, run in renders.items():
@@ -214,6 +282,13 @@ def summarize(
         result["update_ratio"] = result["update"]["median_s"] / result["copy_v2"]["median_s"]
         result["update_target"] = UPDATE_TARGET
         result["passed"] = result["passed"] and result["update_ratio"] <= UPDATE_TARGET
+    for name, over in (("one_file_here", "one_file"), ("template_alone", "one_file")):
+        if name in result:
+            result[f"ratio_{name}"] = result[name]["median_s"] / result[over]["median_s"]
+    if "one_file_update" in result:
+        result["one_file_update_ratio"] = (
+            result["one_file_update"]["median_s"] / result["one_file_copy_v2"]["median_s"]
+        )
     result["template_dirty"] = dirty
     result["measured"] = "run_copy in one process" if in_process else "the copier copy command"
     result["copier_version"] = copier.__version__
@@ -230,6 +305,10 @@ def report(result: dict[str, Any]) -> str:
         "cookie": "cookie",
         "update": "update v1 to v2",
         "copy_v2": "copy of v2",
+        "one_file_here": "one-file, here",
+        "template_alone": "template alone",
+        "one_file_update": "one-file update",
+        "one_file_copy_v2": "one-file copy v2",
     }
     for name, label in labels.items():
         if name not in result:
@@ -250,6 +329,20 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"ratio of medians (update / copy): {result['update_ratio']:.3f}"
             f"   {verdict} (target <= {result['update_target']:.2f})"
+        )
+    if "ratio_one_file_here" in result:
+        lines.append(
+            f"the checkout alone (one-file template among this repository's files / one-file):"
+            f" {result['ratio_one_file_here']:.3f}"
+        )
+        lines.append(
+            f"the questions and Jinja alone (this template's files alone / one-file):"
+            f" {result['ratio_template_alone']:.3f}"
+        )
+    if "one_file_update_ratio" in result:
+        lines.append(
+            f"Copier's own floor (one-file template's update / its copy):"
+            f" {result['one_file_update_ratio']:.3f}"
         )
     if "ratio_to_cookie" in result:
         lines.append(f"ratio of medians (template / cookie): {result['ratio_to_cookie']:.3f}")
@@ -286,6 +379,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time a one-version copier update against a copier copy (target 2x)",
     )
     parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also split the ratio: the checkout of this repository, and the template's files"
+        " alone (with --update: the one-file template's own update)",
+    )
+    parser.add_argument(
         "--cookie",
         type=Path,
         help="a clone of scientific-python/cookie, whose copier copy command is timed too",
@@ -298,7 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-copy-src-") as src:
         one_file = make_one_file_template(Path(src) / "one-file")
         versions = make_versions(Path(src) / "versions") if args.update else None
-        times = measure(args.rounds, one_file, args.in_process, args.cookie, versions)
+        parts = {}
+        if args.parts:
+            parts["one_file_here"] = make_one_file_here(Path(src) / "one-file-here")
+            parts["template_alone"] = make_template_alone(Path(src) / "template-alone")
+            if args.update:
+                parts["one_file_versions"] = make_one_file_versions(Path(src) / "one-file-v")
+        times = measure(args.rounds, one_file, args.in_process, args.cookie, versions, parts)
     result = summarize(times, args.target, dirty, args.in_process)
     print(json.dumps(result, indent=2) if args.json else report(result))
     return 1 if args.check and not result["passed"] else 0
