@@ -24,6 +24,7 @@ import yaml
 
 from hardened_release import cli
 from hardened_release.settings import answers as answers_module
+from hardened_release.settings import github as settings_github
 from hardened_release.settings import main as settings_main
 from hardened_release.settings.environments import COOLING_OFF_MINUTES
 from hardened_release.settings.local import codeowners_cover_github
@@ -161,10 +162,12 @@ def main(
     github: FakeGitHub | None = None,
     monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> tuple[int, str, str]:
-    """The command in this process (faster), with the stand-in's `gh` on PATH."""
+    """The command in this process (faster), with the stand-in's `gh` on PATH, called in this
+    process too (`run` and the tests of the preflight start it as a program)."""
     if github and monkeypatch:
         for name, value in github.environment().items():
             monkeypatch.setenv(name, value)
+        monkeypatch.setattr(settings_github, "subprocess", github)
     code = settings_main(["--answers", str(root / ANSWERS_FILE), *args])
     out, err = capsys.readouterr()
     return code, out, err
