@@ -85,7 +85,13 @@ def runner(shared: Path, wheelhouse: Callable[..., Path]) -> Callable[[dict[str,
                 for step in job["steps"]:
                     if step.get("name") == INSTALL:
                         wheels = wheelhouse("--require-hashes", "-r", lock)
-                        setup.pip = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
+                        # PIP_NO_COMPILE sets pip's `compile` option: 0 is --no-compile,
+                        # and Python compiles what it imports.
+                        setup.pip = {
+                            "PIP_NO_INDEX": "1",
+                            "PIP_FIND_LINKS": str(wheels),
+                            "PIP_NO_COMPILE": "0",
+                        }
                     if (
                         "actions/setup-python" in step.get("uses", "")
                         or step.get("name") == INSTALL

@@ -412,10 +412,12 @@ def documented_rebuild(doc: str) -> str:
 
 
 def wheels_for_python3(built: JobRun, wheelhouse: Callable[..., Path]) -> dict[str, str]:
-    """pip's settings that install the project's lock, and the sample project's build backend,
-    from the wheelhouse, where `python3` is the build jobs' Python its wheels are for; else
-    none, and pip reads the index. The same files either way: the lock's are hash-checked, and
-    the backend is the newest release, as the build job found it."""
+    """pip's settings that install the project's lock, and the sample project's build backend
+    where pip installs it (uv installs its own), from the wheelhouse, where `python3` is the
+    build jobs' Python its wheels are for; else none, and pip reads the index. The same files
+    either way: the lock's are hash-checked, and the backend is the newest release, as the
+    build job found it. pip leaves compiling to bytecode to the first import (PIP_NO_COMPILE
+    sets pip's `compile` option, so 0 is --no-compile): the files built are the same."""
     python = (ROOT / "requirements" / "python-version").read_text().strip()
     found = subprocess.run(
         ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -427,8 +429,10 @@ def wheels_for_python3(built: JobRun, wheelhouse: Callable[..., Path]) -> dict[s
         return {}
     backend = tomllib.loads((built.workdir / "pyproject.toml").read_text())["build-system"]
     folders = [wheelhouse("--require-hashes", "-r", built.workdir / LOCK)]
-    folders.append(wheelhouse(*backend["requires"]))
-    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": " ".join(map(str, folders))}
+    if tool_of(built) == "build":
+        folders.append(wheelhouse(*backend["requires"]))
+    found = " ".join(map(str, folders))
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": found, "PIP_NO_COMPILE": "0"}
 
 
 def test_the_documented_rebuild_matches_the_release(
