@@ -17,14 +17,17 @@ from workflow_runner import INSTALL, JobRun, pip_download
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """Render a named variant once per session; tests must not modify what it returns."""
-    cache: dict[str, Path] = {}
+def rendered(shared: Path) -> Callable[[str], Path]:
+    """Render a named variant once per test run, for every worker; tests must not modify what
+    it returns."""
 
     def get(name: str) -> Path:
-        if name not in cache:
-            cache[name] = render(tmp_path_factory.mktemp(name), VARIANTS[name])
-        return cache[name]
+        with one_worker_at_a_time(shared / f"rendered-{name}") as root:
+            if not (root / "ready").exists():
+                shutil.rmtree(root / name, ignore_errors=True)
+                render(root / name, VARIANTS[name])
+                (root / "ready").touch()
+        return root / name
 
     return get
 
