@@ -43,6 +43,7 @@ def _server() -> tuple[multiprocessing.context.ForkServerContext, tuple[str, ...
 def _main(copy: str, args: list[str], output: str, path: tuple[str, ...]) -> None:
     """In the forked Python: pytest in `copy`, its output (both streams) into `output`; ends
     with pytest's exit status, 99 if pytest itself raised."""
+    atexit._clear()  # the fork server's own: at the end, only what this run registered runs
     os.chdir(copy)
     sys.path[:] = [copy, *path]
     with open(output, "w") as out:
