@@ -38,6 +38,7 @@ from github_rest import validate_request, validate_response
 from helpers import (
     ANSWERS_FILE,
     ROOT,
+    TemplateVersions,
     adopt,
     copier_cli,
     git,
@@ -1445,15 +1446,13 @@ def test_rulesets_are_found_past_the_first_page(live: Any) -> None:
 def test_an_update_deletes_the_old_settings_script(edited: bool, tmp_path: Path) -> None:
     """What the CHANGELOG tells projects rendered before the command: Copier's update deletes
     `.github/release-settings.py`, which the template no longer renders, even an edited one."""
-    template = repository_copy(tmp_path / "template")
+    versions = TemplateVersions(tmp_path / "template")  # the template's files, in git
+    template = versions.path
     old = template / "template" / ".github" / "release-settings.py.jinja"
     old.write_text('"""The settings script, as versions before the command rendered it."""\n')
-    git("add", "-A", cwd=template)
-    git("commit", "-q", "-m", "With the script", cwd=template)
-    git("tag", "v0.1.0", cwd=template)
+    versions.release("v0.1.0")
     old.unlink()
-    git("commit", "-q", "-am", "The command instead", cwd=template)
-    git("tag", "v0.2.0", cwd=template)
+    versions.release("v0.2.0")
     answers = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
     project = render(tmp_path / "project", answers, template=template, vcs_ref="v0.1.0")
     script = project / ".github" / "release-settings.py"
