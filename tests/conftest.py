@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -33,11 +32,13 @@ def rendered(shared: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     """A directory that every worker of this test run shares (pytest-xdist gives each worker a
-    temporary directory of its own, inside this one)."""
+    temporary directory of its own, inside this one). Asked of this process's pytest, not of
+    the environment: a pytest that a worker starts (a planted defect's) inherits the worker's
+    PYTEST_XDIST_WORKER, but is a test run of its own."""
     base = tmp_path_factory.getbasetemp()
-    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+    return base.parent if hasattr(request.config, "workerinput") else base
 
 
 @pytest.fixture(scope="session")
