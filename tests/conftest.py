@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,46 +10,92 @@ from typing import Any
 import jinja2
 import pytest
 
-from helpers import one_worker_at_a_time, render
+from helpers import ROOT, one_worker_at_a_time, render
 from variants import VARIANTS
-from workflow_runner import INSTALL, JobRun
+from workflow_runner import INSTALL, JobRun, pip_download
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """Render a named variant once per session; tests must not modify what it returns."""
-    cache: dict[str, Path] = {}
+def rendered(shared: Path) -> Callable[[str], Path]:
+    """Render a named variant once per test run, for every worker; tests must not modify what
+    it returns."""
 
     def get(name: str) -> Path:
-        if name not in cache:
-            cache[name] = render(tmp_path_factory.mktemp(name), VARIANTS[name])
-        return cache[name]
+        with one_worker_at_a_time(shared / f"rendered-{name}") as root:
+            if not (root / "ready").exists():
+                shutil.rmtree(root / name, ignore_errors=True)
+                render(root / name, VARIANTS[name])
+                (root / "ready").touch()
+        return root / name
 
     return get
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     """A directory that every worker of this test run shares (pytest-xdist gives each worker a
-    temporary directory of its own, inside this one)."""
+    temporary directory of its own, inside this one). Asked of this process's pytest, not of
+    the environment: a pytest that a worker starts (a planted defect's) inherits the worker's
+    PYTEST_XDIST_WORKER, but is a test run of its own."""
     base = tmp_path_factory.getbasetemp()
-    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+    return base.parent if hasattr(request.config, "workerinput") else base
 
 
 @pytest.fixture(scope="session")
-def runner(shared: Path) -> Callable[[dict[str, Any], Path], Path]:
+def wheelhouse(shared: Path) -> Callable[..., Path]:
+    """Wheels for the build jobs' Python, downloaded once per test run: `wheelhouse(*arguments)`
+    is a folder of what `pip download --only-binary=:all: *arguments` fetches (a Path argument,
+    such as a lock after `-r`, counts by its content). pip installs the same files from it with
+    no index (PIP_NO_INDEX, PIP_FIND_LINKS) in a second, where reading PyPI's lists of every
+    file of each package takes it ten."""
+    python = (ROOT / "requirements" / "python-version").read_text().strip()
+
+    def wheels(*arguments: str | Path) -> Path:
+        key = hashlib.sha256(python.encode())
+        for argument in arguments:
+            key.update(argument.read_bytes() if isinstance(argument, Path) else argument.encode())
+            key.update(b"\0")
+        with one_worker_at_a_time(shared / f"wheels-{key.hexdigest()[:16]}") as root:
+            if not (root / "ready").exists():
+                shutil.rmtree(root / "wheels", ignore_errors=True)
+                download = [*pip_download(python), "--only-binary=:all:", "-q", *arguments]
+                result = subprocess.run(
+                    [*download, "-d", root / "wheels"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                assert result.returncode == 0, result.stdout + result.stderr
+                (root / "ready").touch()
+        return root / "wheels"
+
+    return wheels
+
+
+@pytest.fixture(scope="session")
+def runner(shared: Path, wheelhouse: Callable[..., Path]) -> Callable[[dict[str, Any], Path], Path]:
     """Where a build job keeps its Python: one virtual environment per lock of build tools, for
-    the whole test run. The first job to need it runs its setup-python and install steps there;
-    later jobs run them again, and pip finds the lock's packages installed."""
+    the whole test run. The first job to need it runs its setup-python and install steps there,
+    pip installing the lock from the wheelhouse; later jobs run them again as the runner does,
+    with the index, and pip finds the lock's packages installed."""
 
     def venv_for(job: dict[str, Any], project: Path) -> Path:
-        lock = (project / ".github" / "release-requirements.txt").read_bytes()
+        lock = project / ".github" / "release-requirements.txt"
         with one_worker_at_a_time(
-            shared / f"runner-{hashlib.sha256(lock).hexdigest()[:16]}"
+            shared / f"runner-{hashlib.sha256(lock.read_bytes()).hexdigest()[:16]}"
         ) as root:
             if not (root / "ready").exists():
                 setup = JobRun(job, project, root / "venv", {})
                 for step in job["steps"]:
+                    if step.get("name") == INSTALL:
+                        wheels = wheelhouse("--require-hashes", "-r", lock)
+                        # PIP_NO_COMPILE sets pip's `compile` option: 0 is --no-compile,
+                        # and Python compiles what it imports.
+                        setup.pip = {
+                            "PIP_NO_INDEX": "1",
+                            "PIP_FIND_LINKS": str(wheels),
+                            "PIP_NO_COMPILE": "0",
+                        }
                     if (
                         "actions/setup-python" in step.get("uses", "")
                         or step.get("name") == INSTALL

@@ -16,7 +16,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
 
 Json = dict[str, Any]
 REASONS = {
@@ -297,7 +300,11 @@ class FakeGitHub:
         self.bin = directory / "bin"
         self.bin.mkdir(parents=True)
         gh = self.bin / "gh"
-        gh.write_text(f"#!{sys.executable} -I\n{Path(__file__).read_text()}")
+        # This module's `main`, imported (Python keeps it compiled) by an isolated Python that
+        # reads no site-packages: a third faster to start than running this file as a script.
+        here = str(Path(__file__).parent)
+        program = f"import sys\nsys.path.insert(0, {here!r})\nfrom fake_gh import main\n"
+        gh.write_text(f"#!{sys.executable} -IS\n{program}sys.exit(main(sys.argv[1:]))\n")
         gh.chmod(0o755)
         self.state_file = directory / "state.json"
         self.log_file = directory / "calls.jsonl"
@@ -316,6 +323,36 @@ class FakeGitHub:
         calls = [json.loads(line) for line in self.log_file.read_text().splitlines()]
         self.log_file.unlink()
         return calls
+
+    def run(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        """`subprocess.run` for a command run in this process: `gh` is this stand-in's program,
+        called in this process (the same argv, stdin, output and exit status, without starting
+        a Python for each call); any other command runs as a process."""
+        import io  # imported here: the program `gh` starts faster without them
+        import shutil
+        import subprocess
+        import traceback
+        from contextlib import redirect_stderr, redirect_stdout
+
+        if command[0] != "gh":
+            return subprocess.run(command, **options)
+        assert shutil.which("gh") == str(self.bin / "gh"), "the stand-in is not the gh on PATH"
+        assert options.get("text") and options.get("capture_output"), options
+        out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin
+        sys.stdin = io.StringIO(options.get("input") or "")
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                try:
+                    code = main(command[1:])
+                except Exception:  # as a Python program ends on an uncaught exception
+                    traceback.print_exc()
+                    code = 1
+        finally:
+            sys.stdin = stdin
+        result = subprocess.CompletedProcess(command, code, out.getvalue(), err.getvalue())
+        if options.get("check"):
+            result.check_returncode()
+        return result
 
     def environment(self) -> dict[str, str]:
         return {

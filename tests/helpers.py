@@ -334,7 +334,17 @@ def repository_files(path: Path) -> Path:
 
 def repository_copy(path: Path) -> Path:
     """This repository as a fresh clone has it: its files in one commit of a repository of its
-    own, with no tags."""
+    own, with no tags. Copied from one such repository made once per test process."""
+    shutil.copytree(committed_copy(), path, symlinks=True, dirs_exist_ok=True)
+    return path
+
+
+@functools.cache
+def committed_copy() -> Path:
+    """This repository's files in one commit of a repository of their own: made once per test
+    process (a copy of each file and a commit of them all cost more than copying the result)."""
+    path = Path(tempfile.mkdtemp(prefix="hardened-release-copy-")) / "repository"
+    atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
     repository_files(path)
     git("init", "-q", "-b", "main", cwd=path)
     git("add", "-A", cwd=path)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from collections.abc import Callable
 from importlib import metadata
@@ -21,7 +22,7 @@ import pytest
 from helpers import ROOT, git, load_yaml, one_worker_at_a_time, pin_source, render, words
 from real_world import HATCH_VCS_PYPROJECT, STATIC_PYPROJECT, package_files
 from variants import REQUIRED, VARIANTS
-from workflow_runner import JobRun, RefusedStep, evaluate, python_for
+from workflow_runner import JobRun, evaluate
 
 CHECK = "Check that the version matches the tag"
 BUILD = "Build the sdist and wheel"
@@ -410,8 +411,35 @@ def documented_rebuild(doc: str) -> str:
     return section.split("```bash\n", 1)[1].split("\n```\n", 1)[0]
 
 
+def wheels_for_python3(built: JobRun, wheelhouse: Callable[..., Path]) -> dict[str, str]:
+    """pip's settings that install the project's lock, and the sample project's build backend
+    where pip installs it (uv installs its own), from the wheelhouse, where `python3` is the
+    build jobs' Python its wheels are for; else none, and pip reads the index. The same files
+    either way: the lock's are hash-checked, and the backend is the newest release, as the
+    build job found it. pip leaves compiling to bytecode to the first import (PIP_NO_COMPILE
+    sets pip's `compile` option, so 0 is --no-compile): the files built are the same."""
+    python = (ROOT / "requirements" / "python-version").read_text().strip()
+    found = subprocess.run(
+        ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if found != python:
+        return {}
+    backend = tomllib.loads((built.workdir / "pyproject.toml").read_text())["build-system"]
+    folders = [wheelhouse("--require-hashes", "-r", built.workdir / LOCK)]
+    if tool_of(built) == "build":
+        folders.append(wheelhouse(*backend["requires"]))
+    found = " ".join(map(str, folders))
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": found, "PIP_NO_COMPILE": "0"}
+
+
 def test_the_documented_rebuild_matches_the_release(
-    built: JobRun, rendered: Callable[[str], Path], tmp_path: Path
+    built: JobRun,
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    wheelhouse: Callable[..., Path],
 ) -> None:
     """RELEASING.md's rebuild, run for real against the sample project's tag, finds the files
     the build job made, as PyPI's JSON API would list them."""
@@ -434,6 +462,7 @@ def test_the_documented_rebuild_matches_the_release(
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **wheels_for_python3(built, wheelhouse)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     names = sorted(digests(built.workdir / "dist"))
@@ -635,32 +664,13 @@ def test_the_github_release_gets_its_files_before_it_is_published(
     assert sums.returncode == 0 and sums.stdout.count(": OK") == 2, sums.stdout
 
 
-def test_the_lock_installs_from_wheels_for_the_build_jobs_python(tmp_path: Path) -> None:
+def test_the_lock_installs_from_wheels_for_the_build_jobs_python(
+    wheelhouse: Callable[..., Path],
+) -> None:
     """Every package of each lock, hash-checked, from wheels only, for exactly the Python the
     build jobs ask for: with that interpreter where this machine has it, else as pip resolves
-    for that version from another one."""
-    python = (ROOT / "requirements" / "python-version").read_text().strip()
-    try:
-        interpreter = [python_for(python), "-m", "pip", "download"]
-    except RefusedStep:
-        interpreter = [sys.executable, "-m", "pip", "download", "--python-version", python]
-        interpreter += ["--implementation", "cp", "--platform", "manylinux_2_39_x86_64"]
+    for that version from another one (the wheelhouse's `pip download`)."""
     for lock in sorted((ROOT / "requirements").glob("*/release-requirements.txt")):
-        destination = tmp_path / lock.parent.name
-        result = subprocess.run(
-            [
-                *interpreter,
-                "--only-binary=:all:",
-                "--require-hashes",
-                "-qr",
-                lock,
-                "-d",
-                destination,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert {p.suffix for p in destination.iterdir()} == {".whl"}
-        assert "check_wheel_contents" in " ".join(p.name for p in destination.iterdir())
+        wheels = wheelhouse("--require-hashes", "-r", lock)
+        assert {p.suffix for p in wheels.iterdir()} == {".whl"}
+        assert "check_wheel_contents" in " ".join(p.name for p in wheels.iterdir())

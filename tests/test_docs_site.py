@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from helpers import ROOT, pin_source
+from helpers import ROOT, one_worker_at_a_time, pin_source
 
 DOCS = ROOT / "docs"
 DOCS_TOOLS = ("sphinx", "myst_parser", "pydata_sphinx_theme")
@@ -65,19 +66,30 @@ def text_of(page: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once with warnings as errors (broken cross-references are warnings)."""
+def site(shared: Path) -> Path:
+    """The site, built once per test run for every worker, with warnings as errors (broken
+    cross-references are warnings). Tests add files to it only under names of their own."""
     require_docs_tools()
-    out = tmp_path_factory.mktemp("docs") / "html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", DOCS, out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    with one_worker_at_a_time(shared / "docs") as root:
+        out = root / "html"
+        if not (root / "ready").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            build = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+            result = subprocess.run(
+                [*build, DOCS, out],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            (root / "ready").touch()
     return out
+
+
+def probe_page(page: Path) -> Path:
+    """Where a test writes `page` with a probe: a name of its own, beside it."""
+    return page.with_name(f"{page.stem}.probe-{uuid.uuid4().hex[:8]}.html")
 
 
 def test_every_relative_link_and_anchor_exists(site: Path) -> None:
@@ -85,6 +97,7 @@ def test_every_relative_link_and_anchor_exists(site: Path) -> None:
         page: parse(page)
         for page in site.rglob("*.html")
         if "_static" not in page.relative_to(site).parts  # the theme's assets, not pages
+        and ".probe-" not in page.name  # another test's page with a probe, for a while
     }
     assert site / "what-you-get.html" in pages
     broken = []
@@ -179,7 +192,7 @@ def browse(browser: str, page: Path, profile: Path, *options: str, size: str = "
 
 def probe(browser: str, page: Path, script: str, profile: Path, *options: str, size: str) -> Any:
     """What `script` (which appends <pre id="probe">JSON</pre> to the page) measured."""
-    probed = page.with_name(page.stem + ".probe.html")
+    probed = probe_page(page)
     probed.write_text(
         page.read_text(encoding="utf-8").replace("</body>", script + "</body>"), encoding="utf-8"
     )
@@ -229,17 +242,19 @@ def test_a_browser_shows_the_sidebar_with_every_page(site: Path, tmp_path: Path,
     if browser is None:
         pytest.skip("no Chromium installed: .ci/run installs it (apt-get install chromium)")
     screenshot = tmp_path / page.replace(".html", ".png")
-    browse(browser, site / page, tmp_path / "profile", f"--screenshot={screenshot}")
-    assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
-    print(f"screenshot: {screenshot}")
-
-    probe = site / page.replace(".html", ".probe.html")
+    probe = probe_page(site / page)
     probe.write_text(
         (site / page).read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"),
         encoding="utf-8",
     )
-    dom = browse(browser, probe, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom")
+    # One launch draws the page and measures it: the probe's output goes below the page.
+    dom = browse(
+        browser, probe, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom",
+        f"--screenshot={screenshot}",
+    )  # fmt: skip
     probe.unlink()
+    assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 20_000
+    print(f"screenshot: {screenshot}")
     found = re.search(r"<pre id=\"sidebar-probe\"[^>]*>(.*?)</pre>", dom, flags=re.S)
     assert found, "the probe did not run"
     links = json.loads(html.unescape(found[1]))
@@ -341,13 +356,13 @@ def test_a_browser_shows_each_picture_drawn_and_fitting_the_column(
     themes = {}
     for theme, options in (("light", ()), ("dark", ("--force-dark-mode",))):
         screenshot = tmp_path / f"{page.removesuffix('.html')}-{theme}.png"
-        browse(
-            browser, site / page, tmp_path / "profile", f"--screenshot={screenshot}", *options,
-            size=LAPTOP,
+        # One launch draws the page and measures it: the probe's output goes below the page.
+        measured = probe(
+            browser, site / page, PICTURES_PROBE, tmp_path / "profile",
+            f"--screenshot={screenshot}", *options, size=LAPTOP,
         )  # fmt: skip
+        assert screenshot.read_bytes().startswith(b"\x89PNG")
         print(f"screenshot: {screenshot}")
-        measured = probe(browser, site / page, PICTURES_PROBE, tmp_path / "profile", *options,
-                         size=LAPTOP)  # fmt: skip
         themes[theme] = measured
         figures = measured["figures"]
         assert [re.sub(r"-\d+$", "", f["id"]) for f in figures] == PICTURES[page]

@@ -3,10 +3,9 @@ named for it fail there. A new kind of defect the suite should catch belongs in 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+import forked_pytest
 import pytest
 
 from helpers import git, repository_copy
@@ -239,12 +238,6 @@ def test_the_suite_catches(defect: str, tmp_path: Path) -> None:
     assert text.count(old) == 1, f"the defect's text is no longer in {relative}: {old!r}"
     file.write_text(text.replace(old, new))
     git("commit", "-q", "-am", f"Plant {defect}", cwd=copy)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *tests],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    code, output = forked_pytest.run(copy, "-q", "-x", "-n", "0", "-p", "no:cacheprovider", *tests)
     # Exit 1: tests ran and failed (not 4 or 5: a test that no longer exists catches nothing).
-    assert result.returncode == 1, result.stdout[-2000:]
+    assert code == 1, output[-2000:]

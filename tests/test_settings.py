@@ -24,6 +24,7 @@ import yaml
 
 from hardened_release import cli
 from hardened_release.settings import answers as answers_module
+from hardened_release.settings import github as settings_github
 from hardened_release.settings import main as settings_main
 from hardened_release.settings.environments import COOLING_OFF_MINUTES
 from hardened_release.settings.local import codeowners_cover_github
@@ -37,6 +38,7 @@ from github_rest import validate_request, validate_response
 from helpers import (
     ANSWERS_FILE,
     ROOT,
+    TemplateVersions,
     adopt,
     copier_cli,
     git,
@@ -161,10 +163,12 @@ def main(
     github: FakeGitHub | None = None,
     monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> tuple[int, str, str]:
-    """The command in this process (faster), with the stand-in's `gh` on PATH."""
+    """The command in this process (faster), with the stand-in's `gh` on PATH, called in this
+    process too (`run` and the tests of the preflight start it as a program)."""
     if github and monkeypatch:
         for name, value in github.environment().items():
             monkeypatch.setenv(name, value)
+        monkeypatch.setattr(settings_github, "subprocess", github)
     code = settings_main(["--answers", str(root / ANSWERS_FILE), *args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -1442,15 +1446,13 @@ def test_rulesets_are_found_past_the_first_page(live: Any) -> None:
 def test_an_update_deletes_the_old_settings_script(edited: bool, tmp_path: Path) -> None:
     """What the CHANGELOG tells projects rendered before the command: Copier's update deletes
     `.github/release-settings.py`, which the template no longer renders, even an edited one."""
-    template = repository_copy(tmp_path / "template")
+    versions = TemplateVersions(tmp_path / "template")  # the template's files, in git
+    template = versions.path
     old = template / "template" / ".github" / "release-settings.py.jinja"
     old.write_text('"""The settings script, as versions before the command rendered it."""\n')
-    git("add", "-A", cwd=template)
-    git("commit", "-q", "-m", "With the script", cwd=template)
-    git("tag", "v0.1.0", cwd=template)
+    versions.release("v0.1.0")
     old.unlink()
-    git("commit", "-q", "-am", "The command instead", cwd=template)
-    git("tag", "v0.2.0", cwd=template)
+    versions.release("v0.2.0")
     answers = {"pypi_name": "sample-pkg", "github_repository": "octo-org/sample"}
     project = render(tmp_path / "project", answers, template=template, vcs_ref="v0.1.0")
     script = project / ".github" / "release-settings.py"

@@ -11,6 +11,7 @@ from helpers import (
     ANSWERS_FILE,
     TemplateVersions,
     bump_pin,
+    copy_tree,
     git,
     load_yaml,
     pin_source,
@@ -54,11 +55,12 @@ def pins(project: Path) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-@pytest.fixture
-def template(tmp_path: Path) -> TemplateVersions:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> TemplateVersions:
     """v1.0.0 is this working tree; v2.0.0 revises the guidance, adds a step, and moves the
-    checkout pin to a release the project's Dependabot has already passed."""
-    versions = TemplateVersions(tmp_path / "template")
+    checkout pin to a release the project's Dependabot has already passed. Made once for the
+    module: Copier clones it for each render and update, and no test edits it."""
+    versions = TemplateVersions(tmp_path_factory.mktemp("versions") / "template")
     versions.release("v1.0.0")
     versions.edit(
         "template/[[ releasing_doc ]].jinja",
@@ -81,11 +83,12 @@ def template(tmp_path: Path) -> TemplateVersions:
     return versions
 
 
-@pytest.fixture
-def adopted(tmp_path: Path, template: TemplateVersions) -> Path:
+@pytest.fixture(scope="module")
+def lived_in(tmp_path_factory: pytest.TempPathFactory, template: TemplateVersions) -> Path:
     """A project at v1.0.0 that has lived a while: Dependabot moved a pin, and the release team
-    edited the release document, the workflow and the Dependabot schedule."""
-    project = project_repository(tmp_path / "project")
+    edited the release document, the workflow and the Dependabot schedule. Made once: tests
+    update a copy of it (`adopted`)."""
+    project = project_repository(tmp_path_factory.mktemp("adopted") / "project")
     copy(template, project, "v1.0.0")
     bump_pin(project, CHECKOUT, USER_SHA, USER_VERSION)
     with (project / "RELEASING.md").open("a") as doc:
@@ -104,6 +107,12 @@ def adopted(tmp_path: Path, template: TemplateVersions) -> Path:
     dependabot.write_text(dependabot.read_text().replace("interval: weekly", "interval: daily"))
     git("commit", "-q", "-am", "Release team's edits; Dependabot's pin bump", cwd=project)
     return project
+
+
+@pytest.fixture
+def adopted(lived_in: Path, tmp_path: Path) -> Path:
+    """That project, its git repository with it, for one test to update."""
+    return copy_tree(lived_in, tmp_path / "project")
 
 
 def test_update_keeps_edits_and_brings_guidance(adopted: Path) -> None:

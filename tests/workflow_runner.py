@@ -114,6 +114,16 @@ def python_for(version: str) -> str:
     return found
 
 
+def pip_download(version: str) -> list[str]:
+    """`pip download` for Python `version`: with that interpreter where this machine has it,
+    else as pip resolves for that version from this one."""
+    try:
+        return [python_for(version), "-m", "pip", "download"]
+    except RefusedStep:
+        command = [sys.executable, "-m", "pip", "download", "--python-version", version]
+        return [*command, "--implementation", "cp", "--platform", "manylinux_2_39_x86_64"]
+
+
 @dataclass
 class StepResult:
     name: str
@@ -137,6 +147,8 @@ class JobRun:
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     matrix: dict[str, str] = field(default_factory=dict)
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Settings of this machine's pip for the run (where it finds packages), over its own.
+    pip: dict[str, str] = field(default_factory=dict)
 
     @property
     def system(self) -> str:
@@ -173,6 +185,7 @@ class JobRun:
         path = [entry for entry in os.environ["PATH"].split(os.pathsep) if entry not in ours]
         context = self.context()
         env = {key: value for key, value in os.environ.items() if HOST.match(key)}
+        env.update(self.pip)
         env.update(
             {
                 "PATH": os.pathsep.join([str(self.venv / "bin"), *path]),
