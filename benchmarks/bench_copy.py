@@ -64,7 +64,7 @@ from copier.errors import DirtyLocalWarning
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
-from helpers import template_files  # noqa: E402  (the tests' copy of the template's files)
+from helpers import repository_files, template_files  # noqa: E402  (the tests' copies)
 
 UPDATE_TARGET = 2.0
 #: The ratios reported: each one render's time over another's.
@@ -114,30 +114,28 @@ def commit_all(root: Path, message: str, *tags: str) -> None:
         subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
 
 
-def make_one_file_template(root: Path) -> Path:
-    """Create the one-file template in `root`, as a git repository with one commit."""
-    (root / "template").mkdir(parents=True)
+def write_one_file_template(root: Path) -> Path:
+    """The one-file template's copier.yml and file, written in `root`."""
+    (root / "template").mkdir(parents=True, exist_ok=True)
     (root / "copier.yml").write_text(ONE_FILE_COPIER_YML, encoding="utf-8")
     (root / "template" / "README.md.jinja").write_text(ONE_FILE_JINJA, encoding="utf-8")
+    return root
+
+
+def make_one_file_template(root: Path) -> Path:
+    """Create the one-file template in `root`, as a git repository with one commit."""
+    write_one_file_template(root)
     commit_all(root, "One-file template")
     return root
 
 
 def make_one_file_here(root: Path) -> Path:
-    """The one-file template committed with every other file this repository tracks, as Copier
+    """The one-file template committed with every other file of this repository, as Copier
     would check them out: its ratio to the one-file template alone is what the checkout of this
     repository costs."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        if name == "copier.yml" or name.startswith("template/") or not (REPO_ROOT / name).is_file():
-            continue
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / name, root / name)
-    (root / "template").mkdir(parents=True)
-    (root / "copier.yml").write_text(ONE_FILE_COPIER_YML, encoding="utf-8")
-    (root / "template" / "README.md.jinja").write_text(ONE_FILE_JINJA, encoding="utf-8")
+    repository_files(root)
+    shutil.rmtree(root / "template")
+    write_one_file_template(root)
     commit_all(root, "One-file template among this repository's files")
     return root
 

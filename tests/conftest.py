@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,9 +9,9 @@ from typing import Any
 import jinja2
 import pytest
 
-from helpers import ROOT, one_worker_at_a_time, render
+from helpers import BUILD_PYTHON, made_once, render
 from variants import VARIANTS
-from workflow_runner import INSTALL, JobRun, pip_download
+from workflow_runner import INSTALL, JobRun, pip_download, pip_from
 
 
 @pytest.fixture(scope="session")
@@ -21,12 +20,9 @@ def rendered(shared: Path) -> Callable[[str], Path]:
     it returns."""
 
     def get(name: str) -> Path:
-        with one_worker_at_a_time(shared / f"rendered-{name}") as root:
-            if not (root / "ready").exists():
-                shutil.rmtree(root / name, ignore_errors=True)
-                render(root / name, VARIANTS[name])
-                (root / "ready").touch()
-        return root / name
+        return made_once(
+            shared / f"rendered-{name}", name, lambda path: render(path, VARIANTS[name])
+        )
 
     return get
 
@@ -48,26 +44,21 @@ def wheelhouse(shared: Path) -> Callable[..., Path]:
     such as a lock after `-r`, counts by its content). pip installs the same files from it with
     no index (PIP_NO_INDEX, PIP_FIND_LINKS) in a second, where reading PyPI's lists of every
     file of each package takes it ten."""
-    python = (ROOT / "requirements" / "python-version").read_text().strip()
+
+    def download(folder: Path, arguments: tuple[str | Path, ...]) -> None:
+        command = [*pip_download(BUILD_PYTHON), "--only-binary=:all:", "-q", *arguments]
+        result = subprocess.run(
+            [*command, "-d", folder], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
     def wheels(*arguments: str | Path) -> Path:
-        key = hashlib.sha256(python.encode())
+        key = hashlib.sha256(BUILD_PYTHON.encode())
         for argument in arguments:
             key.update(argument.read_bytes() if isinstance(argument, Path) else argument.encode())
             key.update(b"\0")
-        with one_worker_at_a_time(shared / f"wheels-{key.hexdigest()[:16]}") as root:
-            if not (root / "ready").exists():
-                shutil.rmtree(root / "wheels", ignore_errors=True)
-                download = [*pip_download(python), "--only-binary=:all:", "-q", *arguments]
-                result = subprocess.run(
-                    [*download, "-d", root / "wheels"],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                assert result.returncode == 0, result.stdout + result.stderr
-                (root / "ready").touch()
-        return root / "wheels"
+        folder = shared / f"wheels-{key.hexdigest()[:16]}"
+        return made_once(folder, "wheels", lambda path: download(path, arguments))
 
     return wheels
 
@@ -81,29 +72,18 @@ def runner(shared: Path, wheelhouse: Callable[..., Path]) -> Callable[[dict[str,
 
     def venv_for(job: dict[str, Any], project: Path) -> Path:
         lock = project / ".github" / "release-requirements.txt"
-        with one_worker_at_a_time(
-            shared / f"runner-{hashlib.sha256(lock.read_bytes()).hexdigest()[:16]}"
-        ) as root:
-            if not (root / "ready").exists():
-                setup = JobRun(job, project, root / "venv", {})
-                for step in job["steps"]:
-                    if step.get("name") == INSTALL:
-                        wheels = wheelhouse("--require-hashes", "-r", lock)
-                        # PIP_NO_COMPILE sets pip's `compile` option: 0 is --no-compile,
-                        # and Python compiles what it imports.
-                        setup.pip = {
-                            "PIP_NO_INDEX": "1",
-                            "PIP_FIND_LINKS": str(wheels),
-                            "PIP_NO_COMPILE": "0",
-                        }
-                    if (
-                        "actions/setup-python" in step.get("uses", "")
-                        or step.get("name") == INSTALL
-                    ):
-                        result = setup.run(step)
-                        assert result.returncode == 0, result.output
-                (root / "ready").touch()
-        return root / "venv"
+
+        def set_up(venv: Path) -> None:
+            setup = JobRun(job, project, venv, {})
+            for step in job["steps"]:
+                if step.get("name") == INSTALL:
+                    setup.pip = pip_from(wheelhouse("--require-hashes", "-r", lock))
+                if "actions/setup-python" in step.get("uses", "") or step.get("name") == INSTALL:
+                    result = setup.run(step)
+                    assert result.returncode == 0, result.output
+
+        folder = shared / f"runner-{hashlib.sha256(lock.read_bytes()).hexdigest()[:16]}"
+        return made_once(folder, "venv", set_up)
 
     return venv_for
 

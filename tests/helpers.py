@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +27,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN_SOURCE = ROOT / "pins" / "action.yml"
+#: The one Python of the build and check jobs (the lock script moves it with the locks).
+BUILD_PYTHON = (ROOT / "requirements" / "python-version").read_text().strip()
 ANSWERS_FILE = ".copier-answers.hardened-release.yml"
 #: What the template is made of: copier.yml and what it renders from.
 TEMPLATE_PARTS = ("copier.yml", "template", "includes", "pins", "requirements")
@@ -91,6 +93,18 @@ def one_worker_at_a_time(path: Path) -> Iterator[Path]:
     with (path / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield path
+
+
+def made_once(folder: Path, name: str, make: Callable[[Path], object]) -> Path:
+    """`folder / name`, made by `make(folder / name)` once per test run for every worker: the
+    first worker to ask makes it (again, where a run that stopped left it half made); the
+    others wait for it, then use it."""
+    with one_worker_at_a_time(folder) as root:
+        if not (root / "ready").exists():
+            shutil.rmtree(root / name, ignore_errors=True)
+            make(root / name)
+            (root / "ready").touch()
+    return root / name
 
 
 def repository_script(name: str) -> ModuleType:

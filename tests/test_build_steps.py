@@ -19,10 +19,19 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, git, load_yaml, one_worker_at_a_time, pin_source, render, words
+from helpers import (
+    BUILD_PYTHON,
+    ROOT,
+    git,
+    load_yaml,
+    one_worker_at_a_time,
+    pin_source,
+    render,
+    words,
+)
 from real_world import HATCH_VCS_PYPROJECT, STATIC_PYPROJECT, package_files
 from variants import REQUIRED, VARIANTS
-from workflow_runner import JobRun, evaluate
+from workflow_runner import JobRun, evaluate, pip_from
 
 CHECK = "Check that the version matches the tag"
 BUILD = "Build the sdist and wheel"
@@ -416,23 +425,20 @@ def wheels_for_python3(built: JobRun, wheelhouse: Callable[..., Path]) -> dict[s
     where pip installs it (uv installs its own), from the wheelhouse, where `python3` is the
     build jobs' Python its wheels are for; else none, and pip reads the index. The same files
     either way: the lock's are hash-checked, and the backend is the newest release, as the
-    build job found it. pip leaves compiling to bytecode to the first import (PIP_NO_COMPILE
-    sets pip's `compile` option, so 0 is --no-compile): the files built are the same."""
-    python = (ROOT / "requirements" / "python-version").read_text().strip()
-    found = subprocess.run(
+    build job found it."""
+    python3 = subprocess.run(
         ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    if found != python:
+    if python3 != BUILD_PYTHON:
         return {}
     backend = tomllib.loads((built.workdir / "pyproject.toml").read_text())["build-system"]
     folders = [wheelhouse("--require-hashes", "-r", built.workdir / LOCK)]
     if tool_of(built) == "build":
         folders.append(wheelhouse(*backend["requires"]))
-    found = " ".join(map(str, folders))
-    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": found, "PIP_NO_COMPILE": "0"}
+    return pip_from(*folders)
 
 
 def test_the_documented_rebuild_matches_the_release(

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from helpers import ROOT, one_worker_at_a_time, pin_source
+from helpers import ROOT, made_once, pin_source
 
 DOCS = ROOT / "docs"
 DOCS_TOOLS = ("sphinx", "myst_parser", "pydata_sphinx_theme")
@@ -70,21 +70,15 @@ def site(shared: Path) -> Path:
     """The site, built once per test run for every worker, with warnings as errors (broken
     cross-references are warnings). Tests add files to it only under names of their own."""
     require_docs_tools()
-    with one_worker_at_a_time(shared / "docs") as root:
-        out = root / "html"
-        if not (root / "ready").exists():
-            shutil.rmtree(out, ignore_errors=True)
-            build = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
-            result = subprocess.run(
-                [*build, DOCS, out],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
-            (root / "ready").touch()
-    return out
+
+    def build(out: Path) -> None:
+        command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+        result = subprocess.run(
+            [*command, DOCS, out], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return made_once(shared / "docs", "html", build)
 
 
 def probe_page(page: Path) -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from helpers import (
+    BUILD_PYTHON,
     ROOT,
     load_yaml,
     pin_source,
@@ -287,7 +288,7 @@ def test_steps_name_their_shell_where_the_runner_may_not_be_linux(
 def test_build_jobs_run_the_python_the_lock_is_for(variant: tuple[dict, Path]) -> None:
     """One fixed minor version, the one the lock of build tools was compiled for."""
     _, project = variant
-    python = (ROOT / "requirements" / "python-version").read_text().strip()
+    python = BUILD_PYTHON
     lock = (project / ".github" / "release-requirements.txt").read_text()
     assert f" --python-version {python} " in lock.splitlines()[1]
     setups = [

@@ -124,6 +124,14 @@ def pip_download(version: str) -> list[str]:
         return [*command, "--implementation", "cp", "--platform", "manylinux_2_39_x86_64"]
 
 
+def pip_from(*folders: Path) -> dict[str, str]:
+    """pip's settings that install from `folders` of wheels, with no index. PIP_NO_COMPILE sets
+    pip's `compile` option, so 0 is --no-compile: Python compiles what it imports, and the
+    files a build makes are the same."""
+    found = " ".join(map(str, folders))
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": found, "PIP_NO_COMPILE": "0"}
+
+
 @dataclass
 class StepResult:
     name: str
