@@ -394,6 +394,38 @@ def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Pat
     assert not added_python
 
 
+def test_switching_from_an_own_zizmor_workflow_as_documented(
+    template: Path, tmp_path: Path
+) -> None:
+    """docs/adopting.md: a zizmor workflow of the project's own named zizmor.yml is never
+    rendered over; deleting it and updating with `zizmor=all` and `project_files` without it
+    renders the template's, and the project's other owned files stay as they were."""
+    project = shapes.make("staged-testpypi", tmp_path / "project")
+    code, _, err = adopt(project, template, name=NAME, repository=REPOSITORY)
+    assert code == 0, err
+    owned = answers_of(project)["project_files"]
+    assert answers_of(project)["zizmor"] == "own"
+    assert ".github/workflows/zizmor.yml" in owned, owned
+    own = project / ".github/workflows/zizmor.yml"
+    assert "Audit workflows" not in own.read_text(encoding="utf-8")  # the fixture's own
+    git("add", "-A", cwd=project)
+    git("commit", "-q", "-m", "Adopt hardened-release", cwd=project)
+    kept = {
+        path: (project / path).read_bytes()
+        for path in owned
+        if path != str(own.relative_to(project))
+    }
+    git("rm", "-q", ".github/workflows/zizmor.yml", cwd=project)
+    git("commit", "-q", "-m", "Drop our zizmor workflow for the template's", cwd=project)
+
+    rest = [path for path in owned if path != ".github/workflows/zizmor.yml"]
+    update(project, {"zizmor": "all", "project_files": rest}, answers_file=ANSWERS_FILE)
+    assert git("diff", "--check", cwd=project) == ""
+    assert "name: Audit workflows" in own.read_text(encoding="utf-8")
+    assert {path: (project / path).read_bytes() for path in kept} == kept
+    assert answers_of(project)["project_files"] == rest
+
+
 # ---- The README's command, literally, on a fresh virtual environment.
 
 
