@@ -272,7 +272,7 @@ def render(template: str, answers: Mapping[str, Any], dst: Path, vcs_ref: str | 
     source = str(Path(template).resolve()) if Path(template).is_dir() else template
     # The Dependabot config is rendered to be merged into the project's, then left out of the
     # recorded answers' files (see place()).
-    rendering = dict(answers)
+    rendering = {name: plain(value) for name, value in answers.items()}
     rendering["project_files"] = [
         path for path in answers.get("project_files", []) if path != ".github/dependabot.yml"
     ]
@@ -290,6 +290,22 @@ def render(template: str, answers: Mapping[str, Any], dst: Path, vcs_ref: str | 
         raise
     except Exception as error:  # Copier's errors have no common base: each is one line here
         raise Refusal(copier_message(error)) from None
+
+
+def plain(value: Any) -> Any:
+    """`value` as YAML's plain types: what the workflow reader returns keeps ruamel.yaml's
+    (a quoted `"pypi"` is a str subclass), which Copier would record in the answers file as a
+    Python object that no YAML reader loads."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
 
 
 def check_asked(given: Mapping[str, Any], answers_text: str) -> None:
