@@ -158,6 +158,23 @@ def test_refuses_an_answer_copier_refuses(answer: str, says: str, tmp_path: Path
     assert_refused(project, "-d", answer, says=says)
 
 
+def test_refuses_a_distribution_below_the_root(tmp_path: Path) -> None:
+    """The release workflow builds the root's distribution: one defined in a folder below is
+    refused, and the message names the root's."""
+    files = {
+        "pyproject.toml": '[project]\nname = "sample-suite"\n',
+        "core/pyproject.toml": f'[project]\nname = "{NAME}"\n',
+        ".github/workflows/publish.yml": PUBLISHER,
+    }
+    project = project_repository(tmp_path, files)
+    assert_refused(
+        project,
+        says=f"{NAME} is defined in core/pyproject.toml, and the release workflow builds the "
+        "distribution at the repository's root (sample-suite): adopt the template for that one "
+        "(-d pypi_name=sample-suite).",
+    )
+
+
 def test_a_template_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
     project = project_repository(tmp_path / "project")
     before = tree(project)

@@ -171,6 +171,28 @@ def test_other_templates_answers_and_not_ours(tmp_path: Path) -> None:
     }
 
 
+def test_the_distributions_a_repository_defines(tmp_path: Path) -> None:
+    """Every tracked pyproject.toml's [project] name, as PyPI compares names, with its folder;
+    not those of tests, docs or examples, nor an untracked one."""
+    files = {
+        "pyproject.toml": pyproject("hatchling.build"),
+        "Sample_Core/pyproject.toml": '[project]\nname = "Sample_Core"\n',
+        "packages/sample.cli/pyproject.toml": '[project]\nname = "sample.cli"\n',
+        "tests/fixtures/pkg/pyproject.toml": '[project]\nname = "fixture"\n',
+        "docs/examples/pyproject.toml": '[project]\nname = "example"\n',
+        "tools/pyproject.toml": "[tool.ruff]\nline-length = 99\n",
+        "broken/pyproject.toml": "[project\n",
+    }
+    root = project_repository(tmp_path, files)
+    (root / "scratch").mkdir()
+    (root / "scratch/pyproject.toml").write_text('[project]\nname = "scratch"\n')
+    assert project.read(root).distributions == {
+        "sample": ".",
+        "sample-core": "Sample_Core",
+        "sample-cli": "packages/sample.cli",
+    }
+
+
 @pytest.mark.parametrize("name", ["dependabot.yml", "dependabot.yaml", None])
 def test_the_dependabot_config(name: str | None, tmp_path: Path) -> None:
     files = {f".github/{name}": "version: 2\nupdates: []\n"} if name else {}

@@ -996,3 +996,107 @@ def test_a_dispatch_that_publishes_distributions_built_elsewhere(tmp_path: Path)
     )
     (note,) = plan.notes
     assert note.startswith("upload.yml took the version to release as an input (version); now")
+
+
+MONOREPO_CI = """\
+name: CI
+on:
+  push:
+    branches: [main]
+    tags: ['v*']
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pytest
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python -m build --outdir dist/
+      - uses: actions/upload-artifact@v4
+        with: {name: sample-dist, path: dist/}
+  build-core:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python -m build sample-core --outdir core-dist/
+      - uses: actions/upload-artifact@v4
+        with: {name: sample_core_dist, path: core-dist/}
+  release-sample-core:
+    needs: [test, build-core]
+    if: startsWith(github.ref, 'refs/tags/')
+    runs-on: ubuntu-latest
+    environment: release
+    permissions: {id-token: write}
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: sample_core_dist, path: core-dist/}
+      - name: Publish sample-core to PyPI
+        uses: pypa/gh-action-pypi-publish@release/v1
+        with: {packages-dir: core-dist/}
+  release-sample:
+    needs: [test, build]
+    if: startsWith(github.ref, 'refs/tags/')
+    runs-on: ubuntu-latest
+    environment: release
+    permissions: {id-token: write}
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: sample-dist, path: dist/}
+      - uses: pypa/gh-action-pypi-publish@release/v1
+  internal:
+    needs: [build]
+    runs-on: ubuntu-latest
+    steps:
+      - run: twine upload --repository-url https://pypi.example.org/ dist/*
+"""
+
+
+@pytest.mark.parametrize("given", [{}, {"pypi_name": "Sample"}])
+def test_another_distribution_of_a_monorepo_keeps_its_publishing(
+    tmp_path: Path, given: dict[str, str]
+) -> None:
+    """A repository that releases two distributions from one workflow: the job that publishes
+    the other one (it names sample-core, never sample) is kept in place, as is one that uploads
+    to another index; only the job that publishes sample is the release workflow's now."""
+    found = write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sample"\n',
+            ".github/workflows/ci.yml": MONOREPO_CI,
+        },
+    )
+    found.distributions = {"sample": ".", "sample-core": "sample-core"}
+    plan = publishers.plan(found, given)
+    assert fate(plan, "ci.yml", "release-sample") == DONE
+    assert fate(plan, "ci.yml", "release-sample-core") == "kept in place"
+    assert fate(plan, "ci.yml", "internal") == "kept in place"
+    assert [type(e) for e in plan.edits if e.path == ".github/workflows/ci.yml"] == [
+        edits.RemoveJobs
+    ]
+    for edit in plan.edits:
+        assert edit.apply(tmp_path)
+    after = workflows.read(tmp_path, Path(".github/workflows/ci.yml")).jobs
+    assert "release-sample" not in after
+    assert {"test", "build", "build-core", "release-sample-core", "internal"} <= set(after)
+    name = given.get("pypi_name", "sample")
+    assert (
+        "ci.yml (job release-sample-core) publishes sample-core, another distribution of this "
+        f"repository: it is left as it is (the release workflow publishes {name})."
+    ) in plan.notes
+
+
+def test_one_distribution_publishing_under_any_job_name_is_the_release_workflows(
+    tmp_path: Path,
+) -> None:
+    """With one distribution, a job's words decide nothing: release-sample-core publishes it."""
+    found = write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sample"\n',
+            ".github/workflows/ci.yml": MONOREPO_CI,
+        },
+    )
+    found.distributions = {"sample": "."}
+    plan = publishers.plan(found)
+    assert fate(plan, "ci.yml", "release-sample-core") == DONE
+    assert fate(plan, "ci.yml", "release-sample") == DONE

@@ -189,6 +189,19 @@ def read_project(root: Path) -> project.Project:
         raise Refusal(f"A workflow could not be read ({error}): fix it first.") from None
 
 
+def check_distribution(found: project.Project, pypi_name: str) -> None:
+    """The release workflow builds the distribution at the repository's root: refuse one that
+    a pyproject.toml in a folder below defines instead."""
+    folder = found.distributions.get(project.normalized(pypi_name), ".")
+    if folder != "." and any(where == "." for where in found.distributions.values()):
+        root_name = next(name for name, where in found.distributions.items() if where == ".")
+        raise Refusal(
+            f"{pypi_name} is defined in {folder}/pyproject.toml, and the release workflow builds "
+            f"the distribution at the repository's root ({root_name}): adopt the template for "
+            f"that one (-d pypi_name={root_name})."
+        )
+
+
 # ---- The answers: the plan's, the release document's place, the files the project owns, -d.
 
 
@@ -527,6 +540,7 @@ def adopt(
     found = read_project(root)
     plan = publishers.plan(found, given)
     answers = answers_for(found, plan, given)
+    check_distribution(found, str(answers.get("pypi_name", "")))
     with tempfile.TemporaryDirectory(prefix="hardened-release-") as folder:
         rendered_at = Path(folder) / "project"
         render(template, answers, rendered_at, vcs_ref)

@@ -53,6 +53,11 @@ class Project:
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: .github/dependabot.yml (or .yaml), relative to `root`, if it has one.
     dependabot: Path | None = None
+    #: The distributions its pyproject.toml files name, anywhere in the repository but in
+    #: tests, docs and examples, as PyPI normalizes names (`pydantic-core`), each with the
+    #: folder it is defined in ("." for the root): more than one in a repository that releases
+    #: several.
+    distributions: dict[str, str] = field(default_factory=dict)
 
     def text(self, path: str | Path) -> str | None:
         """The text of a file inside the repository (such as a script a `run:` line calls), or
@@ -92,6 +97,7 @@ def read(root: Path) -> Project:
             ),
             None,
         ),
+        distributions=distributions(root),
     )
 
 
@@ -108,6 +114,36 @@ def tags(root: Path) -> list[str]:
         ["git", "tag", "--list"], cwd=root, capture_output=True, text=True, check=False
     )
     return result.stdout.split() if result.returncode == 0 else []
+
+
+#: Folders whose pyproject.toml files are not distributions the repository releases.
+NOT_RELEASED = {"tests", "test", "testing", "docs", "doc", "examples", "example", "fixtures"}
+
+
+def normalized(name: str) -> str:
+    """A distribution name as PyPI compares names (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def distributions(root: Path) -> dict[str, str]:
+    """The distributions the repository's tracked pyproject.toml files define, by name, with
+    their folders."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", "pyproject.toml", "*/pyproject.toml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    names: dict[str, str] = {}
+    for path in sorted(listed.stdout.split("\0") if listed.returncode == 0 else []):
+        if not path or set(Path(path).parts[:-1]) & NOT_RELEASED:
+            continue
+        table = _toml(root / path).get("project")
+        name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str):
+            names.setdefault(normalized(name), str(Path(path).parent))
+    return names
 
 
 def compiled(root: Path, backend: str | None, pyproject: dict[str, Any]) -> bool:

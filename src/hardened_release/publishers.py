@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from hardened_release import edits
-from hardened_release.project import Project
+from hardened_release.project import Project, normalized
 from hardened_release.workflows import SECRET, Job, Step, Workflow, strings
 
 Fate = Literal["carried over", "done by the release workflow", "kept in place", "dropped"]
@@ -357,6 +357,23 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
             if wanted(upload)
         ]
     return uploads
+
+
+def other_distribution(project: Project, job: Job, pypi_name: str) -> str | None:
+    """The other distribution of the repository that `job` publishes, where the repository
+    defines several and the job names one of them but never `pypi_name` (a monorepo's
+    `release-pydantic-core` beside `release-pydantic`); else None."""
+    ours = normalized(pypi_name)
+    if not set(project.distributions) - {ours}:
+        return None
+    text = normalized(" ".join((job.id, *strings(job.data))))
+    named = []
+    for name in sorted({*project.distributions, ours}, key=len, reverse=True):
+        pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+        if re.search(pattern, text):
+            named.append(name)
+            text = re.sub(pattern, " ", text)  # pydantic-core is not pydantic too
+    return named[0] if named and ours not in named else None
 
 
 def step_kind(project: Project, step: Step) -> str:
@@ -797,7 +814,19 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     """What adoption does with `project`. `given` holds the answers the user gave (`-d`): they
     win over the proposals, and the outcomes and steps left are written for them."""
     given = dict(given or {})
-    uploads = find_uploads(project)
+    # Uploads of another distribution of the repository are left as they are, as are uploads
+    # to another index: a job that makes only such uploads is kept in place.
+    name = _pypi_name(project, given)
+    others = [
+        (upload, other)
+        for upload in find_uploads(project)
+        if (other := other_distribution(project, upload.job, name))
+    ]
+    elsewhere = {(u.workflow.file, u.job.id) for u, _ in others}
+    uploads = [u for u in find_uploads(project) if (u.workflow.file, u.job.id) not in elsewhere]
+    left_alone = (
+        elsewhere | {(u.workflow.file, u.job.id) for u in find_uploads(project, other_indexes=True)}
+    ) - {(u.workflow.file, u.job.id) for u in uploads}
     by_file = {w.file: w for w in project.workflows}
 
     # Which workflows publish (the files with uploads, and the files that call them), what
@@ -807,7 +836,9 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     )
     kinds = {
         file: {
-            id: job_kind(
+            id: "other"
+            if (file, id) in left_alone
+            else job_kind(
                 project,
                 job,
                 {id}
@@ -852,7 +883,12 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                 fate = _step_outcome(context, workflow, job, step, job_fate)
                 result.outcomes.append(Outcome(file, id, step.name, *fate))
     result.edits = _edits(uploads, publishing, by_file, kept, removed, release_workflow, zizmor)
-    notes = _notes(project, context, uploads, publishing, by_file, owner, kept)
+    notes = [
+        f"{upload.workflow.file} (job {upload.job.id}) publishes {other}, another distribution "
+        f"of this repository: it is left as it is (the release workflow publishes {name})."
+        for upload, other in others
+    ]
+    notes += _notes(project, context, uploads, publishing, by_file, owner, kept)
     notes += _notes_on_edits(project, publishing, by_file, kept, removed, release_workflow, zizmor)
     result.notes = list(dict.fromkeys(notes))
     result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
