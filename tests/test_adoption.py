@@ -158,11 +158,24 @@ def test_refuses_an_answer_copier_refuses(answer: str, says: str, tmp_path: Path
     assert_refused(project, "-d", answer, says=says)
 
 
-def test_refuses_a_distribution_below_the_root(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("root", "builds"),
+    [
+        (
+            '[project]\nname = "sample-suite"\n',
+            " (sample-suite): adopt the template for that one (-d pypi_name=sample-suite).",
+        ),
+        (
+            "[tool.uv.workspace]\nmembers = ['core']\n",
+            ", which defines none: the template releases a distribution built there.",
+        ),
+    ],
+)
+def test_refuses_a_distribution_below_the_root(root: str, builds: str, tmp_path: Path) -> None:
     """The release workflow builds the root's distribution: one defined in a folder below is
-    refused, and the message names the root's."""
+    refused, and the message names the root's, if it has one."""
     files = {
-        "pyproject.toml": '[project]\nname = "sample-suite"\n',
+        "pyproject.toml": root,
         "core/pyproject.toml": f'[project]\nname = "{NAME}"\n',
         ".github/workflows/publish.yml": PUBLISHER,
     }
@@ -170,8 +183,7 @@ def test_refuses_a_distribution_below_the_root(tmp_path: Path) -> None:
     assert_refused(
         project,
         says=f"{NAME} is defined in core/pyproject.toml, and the release workflow builds the "
-        "distribution at the repository's root (sample-suite): adopt the template for that one "
-        "(-d pypi_name=sample-suite).",
+        f"distribution at the repository's root{builds}",
     )
 
 

@@ -193,13 +193,19 @@ def check_distribution(found: project.Project, pypi_name: str) -> None:
     """The release workflow builds the distribution at the repository's root: refuse one that
     a pyproject.toml in a folder below defines instead."""
     folder = found.distributions.get(project.normalized(pypi_name), ".")
-    if folder != "." and any(where == "." for where in found.distributions.values()):
-        root_name = next(name for name, where in found.distributions.items() if where == ".")
-        raise Refusal(
-            f"{pypi_name} is defined in {folder}/pyproject.toml, and the release workflow builds "
-            f"the distribution at the repository's root ({root_name}): adopt the template for "
-            f"that one (-d pypi_name={root_name})."
-        )
+    root_names = [name for name, where in found.distributions.items() if where == "."]
+    if folder == "." or (not root_names and found.text("setup.py") is not None):
+        return
+    root = "the distribution at the repository's root"
+    builds = (
+        f"{root} ({root_names[0]}): adopt the template for that one (-d pypi_name={root_names[0]})"
+        if root_names
+        else f"{root}, which defines none: the template releases a distribution built there"
+    )
+    raise Refusal(
+        f"{pypi_name} is defined in {folder}/pyproject.toml, and the release workflow builds "
+        f"{builds}."
+    )
 
 
 # ---- The answers: the plan's, the release document's place, the files the project owns, -d.
