@@ -1100,3 +1100,36 @@ def test_one_distribution_publishing_under_any_job_name_is_the_release_workflows
     plan = publishers.plan(found)
     assert fate(plan, "ci.yml", "release-sample-core") == DONE
     assert fate(plan, "ci.yml", "release-sample") == DONE
+
+
+def test_a_workflow_named_for_another_distribution_is_left_alone(tmp_path: Path) -> None:
+    """Jobs that name no distribution: their workflow's name, tags and file name decide (pypa's
+    build-hatchling.yml beside the workflow that publishes hatch)."""
+    anonymous = (
+        "jobs:\n  build:\n    runs-on: x\n    steps:\n      - run: python -m build {folder}\n"
+        "  publish:\n    needs: build\n    runs-on: x\n    environment: pypi\n"
+        "    permissions: {{id-token: write}}\n    steps:\n"
+        "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+    )
+    found = write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sample"\n',
+            ".github/workflows/publish.yml": "name: publish\non:\n  push:\n    tags: ['v*']\n"
+            + anonymous.format(folder="."),
+            ".github/workflows/build-sample-plugin.yml": (
+                "name: build sample-plugin\non:\n  push:\n    tags: ['sample-plugin-v*']\n"
+                + anonymous.format(folder="plugin")
+            ),
+        },
+    )
+    found.distributions = {"sample": ".", "sample-plugin": "plugin"}
+    plan = publishers.plan(found)
+    assert plan.answers["release_workflow"] == "publish.yml"
+    assert fate(plan, "publish.yml", "publish") == DONE
+    assert not [o for o in plan.outcomes if o.workflow == "build-sample-plugin.yml"]
+    assert not [e for e in plan.edits if "build-sample-plugin" in e.path]
+    assert (
+        "build-sample-plugin.yml (job publish) publishes sample-plugin, another distribution of "
+        "this repository: it is left as it is (the release workflow publishes sample)."
+    ) in plan.notes

@@ -359,21 +359,27 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
     return uploads
 
 
-def other_distribution(project: Project, job: Job, pypi_name: str) -> str | None:
+def other_distribution(
+    project: Project, workflow: Workflow, job: Job, pypi_name: str
+) -> str | None:
     """The other distribution of the repository that `job` publishes, where the repository
-    defines several and the job names one of them but never `pypi_name` (a monorepo's
-    `release-pydantic-core` beside `release-pydantic`); else None."""
+    defines several: the one it names and never `pypi_name` (a monorepo's
+    `release-pydantic-core` beside `release-pydantic`), or, where the job names none, the one
+    its workflow's name, triggers or file name name (`build-hatchling.yml`); else None."""
     ours = normalized(pypi_name)
     if not set(project.distributions) - {ours}:
         return None
-    text = normalized(" ".join((job.id, *strings(job.data))))
-    named = []
-    for name in sorted({*project.distributions, ours}, key=len, reverse=True):
-        pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
-        if re.search(pattern, text):
-            named.append(name)
-            text = re.sub(pattern, " ", text)  # pydantic-core is not pydantic too
-    return named[0] if named and ours not in named else None
+    around = {key: value for key, value in workflow.data.items() if key != "jobs"}
+    for words in ((job.id, *strings(job.data)), (workflow.file, *strings(around))):
+        text, named = normalized(" ".join(words)), []
+        for name in sorted({*project.distributions, ours}, key=len, reverse=True):
+            pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+            if re.search(pattern, text):
+                named.append(name)
+                text = re.sub(pattern, " ", text)  # pydantic-core is not pydantic too
+        if named:
+            return None if ours in named else named[0]
+    return None
 
 
 def step_kind(project: Project, step: Step) -> str:
@@ -820,7 +826,7 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     others = [
         (upload, other)
         for upload in find_uploads(project)
-        if (other := other_distribution(project, upload.job, name))
+        if (other := other_distribution(project, upload.workflow, upload.job, name))
     ]
     elsewhere = {(u.workflow.file, u.job.id) for u, _ in others}
     uploads = [u for u in find_uploads(project) if (u.workflow.file, u.job.id) not in elsewhere]
