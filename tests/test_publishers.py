@@ -1081,7 +1081,10 @@ def test_another_distribution_of_a_monorepo_keeps_its_publishing(
     name = given.get("pypi_name", "sample")
     assert (
         "ci.yml (job release-sample-core) publishes sample-core, another distribution of this "
-        f"repository: it is left as it is (the release workflow publishes {name})."
+        f"repository: it is left as it is (the release workflow publishes {name}). It deploys to "
+        "the environment release, which the release workflow uses too: once that has the release "
+        "team's reviewers and the one deployment tag rule v*, sample-core's releases need both, "
+        "so give it an environment of its own if its tags do not match v*."
     ) in plan.notes
 
 
@@ -1131,5 +1134,8 @@ def test_a_workflow_named_for_another_distribution_is_left_alone(tmp_path: Path)
     assert not [e for e in plan.edits if "build-sample-plugin" in e.path]
     assert (
         "build-sample-plugin.yml (job publish) publishes sample-plugin, another distribution of "
-        "this repository: it is left as it is (the release workflow publishes sample)."
+        "this repository: it is left as it is (the release workflow publishes sample). It "
+        "deploys to the environment pypi, which the release workflow uses too: once that has "
+        "the release team's reviewers and the one deployment tag rule v*, sample-plugin's "
+        "releases need both, so give it an environment of its own if its tags do not match v*."
     ) in plan.notes

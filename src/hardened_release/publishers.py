@@ -889,16 +889,31 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                 fate = _step_outcome(context, workflow, job, step, job_fate)
                 result.outcomes.append(Outcome(file, id, step.name, *fate))
     result.edits = _edits(uploads, publishing, by_file, kept, removed, release_workflow, zizmor)
-    notes = [
-        f"{upload.workflow.file} (job {upload.job.id}) publishes {other}, another distribution "
-        f"of this repository: it is left as it is (the release workflow publishes {name})."
-        for upload, other in others
-    ]
+    notes = [_note_on_other(upload, other, name, final) for upload, other in others]
     notes += _notes(project, context, uploads, publishing, by_file, owner, kept)
     notes += _notes_on_edits(project, publishing, by_file, kept, removed, release_workflow, zizmor)
     result.notes = list(dict.fromkeys(notes))
     result.steps_left = _steps_left(project, given, final, uploads, publishing, kept, removed)
     return result
+
+
+def _note_on_other(upload: Upload, other: str, name: str, final: Mapping[str, Any]) -> str:
+    """What the report says of a job that publishes another distribution, left as it is."""
+    note = (
+        f"{upload.workflow.file} (job {upload.job.id}) publishes {other}, another distribution "
+        f"of this repository: it is left as it is (the release workflow publishes {name})."
+    )
+    gates = {final.get("pypi_environment", "pypi")}
+    gates |= {final.get("testpypi_environment", "testpypi")} if final.get("testpypi") else set()
+    if upload.environment in gates:
+        tag = final.get("tag_pattern", "v*")
+        note += (
+            f" It deploys to the environment {upload.environment}, which the release workflow"
+            f" uses too: once that has the release team's reviewers and the one deployment tag"
+            f" rule {tag}, {other}'s releases need both, so give it an environment of its own if"
+            f" its tags do not match {tag}."
+        )
+    return note
 
 
 def propose(
