@@ -312,13 +312,21 @@ def adopt(
     project: Path,
     template: Path | str,
     *extra: str,
-    name: str = "sample-pkg",
+    name: str | None = None,
     repository: str = "octo-org/sample",
 ) -> tuple[int, str, str]:
     """The README's adoption command's `hardened-release` words (and `extra` ones before the
-    template), run in `project` in this process: its exit status, output and errors."""
+    template), run in `project` in this process: its exit status, output and errors. `<name>`
+    is `name`, or else the distribution the project's pyproject.toml names, as a user fills
+    it in (sample-pkg where it names none)."""
     from hardened_release import cli
 
+    if name is None:
+        pyproject = project / "pyproject.toml"
+        table = (
+            tomllib.loads(pyproject.read_text()).get("project", {}) if pyproject.is_file() else {}
+        )
+        name = table.get("name", "sample-pkg")
     arguments = readme_adopt_arguments(template, name, repository)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.chdir(project), redirect_stdout(out), redirect_stderr(err):

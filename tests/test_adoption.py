@@ -115,7 +115,7 @@ def test_refuses_untracked_files_in_github(tmp_path: Path) -> None:
 def test_untracked_files_elsewhere_are_left_alone(tmp_path: Path) -> None:
     """Untracked files that adoption neither reads nor writes (a scratch file, a build folder)
     do not stop it, and stay as they were."""
-    project = project_repository(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n'})
+    project = project_repository(tmp_path, {"pyproject.toml": f'[project]\nname = "{NAME}"\n'})
     (project / "scratch.txt").write_text("mine\n")
     code, _, err = adopt(project, snapshot(), name=NAME, repository=REPOSITORY)
     assert code == 0, err
@@ -163,7 +163,7 @@ def test_refuses_an_answer_copier_refuses(answer: str, says: str, tmp_path: Path
     [
         (
             '[project]\nname = "sample-suite"\n',
-            " (sample-suite): adopt the template for that one (-d pypi_name=sample-suite).",
+            " (sample-suite): adopt it as -d pypi_name=sample-suite.",
         ),
         (
             "[tool.uv.workspace]\nmembers = ['core']\n",
@@ -184,6 +184,21 @@ def test_refuses_a_distribution_below_the_root(root: str, builds: str, tmp_path:
         project,
         says=f"{NAME} is defined in core/pyproject.toml, and the release workflow builds the "
         f"distribution at the repository's root{builds}",
+    )
+
+
+def test_refuses_a_name_the_project_does_not_build(tmp_path: Path) -> None:
+    """PyPI takes files only under the name they carry: the root pyproject.toml's."""
+    files = {
+        "pyproject.toml": '[project]\nname = "Sample_Suite"\n',
+        ".github/workflows/publish.yml": PUBLISHER,
+    }
+    project = project_repository(tmp_path, files)
+    assert_refused(
+        project,
+        says=f"pyproject.toml names the distribution sample-suite, not {NAME}, and the release "
+        "workflow builds the distribution at the repository's root (sample-suite): adopt it as "
+        "-d pypi_name=sample-suite.",
     )
 
 
@@ -330,7 +345,7 @@ def test_adoption_of_a_real_world_shape(name: str, template: Path, tmp_path: Pat
         for outcome in publishers.plan(project_module.read(project)).outcomes
         if outcome.fate == "kept in place" and outcome.step is None
     ]
-    code, report, err = adopt(project, template, name=NAME, repository=REPOSITORY)
+    code, report, err = adopt(project, template, repository=REPOSITORY)
     assert code == 0, err
     answers = answers_of(project)
     release = answers["release_workflow"]
@@ -430,7 +445,7 @@ def test_switching_from_an_own_zizmor_workflow_as_documented(
     rendered over; deleting it and updating with `zizmor=all` and `project_files` without it
     renders the template's, and the project's other owned files stay as they were."""
     project = shapes.make("staged-testpypi", tmp_path / "project")
-    code, _, err = adopt(project, template, name=NAME, repository=REPOSITORY)
+    code, _, err = adopt(project, template, repository=REPOSITORY)
     assert code == 0, err
     owned = answers_of(project)["project_files"]
     assert answers_of(project)["zizmor"] == "own"

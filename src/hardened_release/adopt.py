@@ -190,22 +190,26 @@ def read_project(root: Path) -> project.Project:
 
 
 def check_distribution(found: project.Project, pypi_name: str) -> None:
-    """The release workflow builds the distribution at the repository's root: refuse one that
-    a pyproject.toml in a folder below defines instead."""
-    folder = found.distributions.get(project.normalized(pypi_name), ".")
-    root_names = [name for name, where in found.distributions.items() if where == "."]
-    if folder == "." or (not root_names and found.text("setup.py") is not None):
+    """The release workflow builds and publishes the distribution at the repository's root:
+    refuse a `pypi_name` that names another (PyPI would refuse its files), or one that only a
+    pyproject.toml in a folder below defines."""
+    ours = project.normalized(pypi_name)
+    root = next((name for name, where in found.distributions.items() if where == "."), None)
+    below = found.distributions.get(ours, ".")
+    if root == ours or (root is None and (below == "." or found.text("setup.py") is not None)):
         return
-    root = "the distribution at the repository's root"
-    builds = (
-        f"{root} ({root_names[0]}): adopt the template for that one (-d pypi_name={root_names[0]})"
-        if root_names
-        else f"{root}, which defines none: the template releases a distribution built there"
+    builds = "the release workflow builds the distribution at the repository's root"
+    if root is None:
+        raise Refusal(
+            f"{pypi_name} is defined in {below}/pyproject.toml, and {builds}, which defines "
+            "none: the template releases a distribution built there."
+        )
+    where = (
+        f"{pypi_name} is defined in {below}/pyproject.toml"
+        if below != "."
+        else (f"pyproject.toml names the distribution {root}, not {pypi_name}")
     )
-    raise Refusal(
-        f"{pypi_name} is defined in {folder}/pyproject.toml, and the release workflow builds "
-        f"{builds}."
-    )
+    raise Refusal(f"{where}, and {builds} ({root}): adopt it as -d pypi_name={root}.")
 
 
 # ---- The answers: the plan's, the release document's place, the files the project owns, -d.
