@@ -1139,3 +1139,30 @@ def test_a_workflow_named_for_another_distribution_is_left_alone(tmp_path: Path)
         "the release team's reviewers and the one deployment tag rule v*, sample-plugin's "
         "releases need both, so give it an environment of its own if its tags do not match v*."
     ) in plan.notes
+
+
+def test_publishing_that_names_no_distribution_of_several_is_said(tmp_path: Path) -> None:
+    """Where the repository defines several distributions and a publishing workflow names none,
+    adoption takes it for pypi_name's, and the report says how to correct that."""
+    found = write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "sample"\n',
+            ".github/workflows/publish.yml": (
+                "on:\n  push:\n    tags: ['v*']\njobs:\n  upload:\n    runs-on: x\n"
+                "    environment: pypi\n    steps:\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+            ),
+        },
+    )
+    found.distributions = {"sample": ".", "sample-core": "core"}
+    plan = publishers.plan(found)
+    assert fate(plan, "publish.yml", "upload") == DONE
+    assert (
+        "This repository defines several distributions (sample, sample-core), and publish.yml "
+        "names none of them: adoption took it to publish sample. If it publishes another one, "
+        "undo the adoption (`git status` lists what it changed), put that distribution's name in "
+        "the publishing job's name, and adopt again."
+    ) in plan.notes
+    found.distributions = {"sample": "."}
+    assert not [n for n in publishers.plan(found).notes if "several distributions" in n]

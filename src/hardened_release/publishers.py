@@ -359,13 +359,13 @@ def find_uploads(project: Project, *, other_indexes: bool = False) -> list[Uploa
     return uploads
 
 
-def other_distribution(
+def distribution_named(
     project: Project, workflow: Workflow, job: Job, pypi_name: str
 ) -> str | None:
-    """The other distribution of the repository that `job` publishes, where the repository
-    defines several: the one it names and never `pypi_name` (a monorepo's
-    `release-pydantic-core` beside `release-pydantic`), or, where the job names none, the one
-    its workflow's name, triggers or file name name (`build-hatchling.yml`); else None."""
+    """Which of the repository's distributions a publishing job is for, where the repository
+    defines several: the one it names (`pypi_name` where it names that one too), or, where the
+    job names none, the one its workflow's name, triggers or file name name
+    (`build-hatchling.yml`); None where nothing names one, or the repository has one."""
     ours = normalized(pypi_name)
     if not set(project.distributions) - {ours}:
         return None
@@ -378,7 +378,7 @@ def other_distribution(
                 named.append(name)
                 text = re.sub(pattern, " ", text)  # pydantic-core is not pydantic too
         if named:
-            return None if ours in named else named[0]
+            return ours if ours in named else named[0]
     return None
 
 
@@ -823,11 +823,10 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     # Uploads of another distribution of the repository are left as they are, as are uploads
     # to another index: a job that makes only such uploads is kept in place.
     name = _pypi_name(project, given)
-    others = [
-        (upload, other)
-        for upload in find_uploads(project)
-        if (other := other_distribution(project, upload.workflow, upload.job, name))
+    named = [
+        (u, distribution_named(project, u.workflow, u.job, name)) for u in find_uploads(project)
     ]
+    others = [(u, other) for u, other in named if other and other != normalized(name)]
     elsewhere = {(u.workflow.file, u.job.id) for u, _ in others}
     uploads = [u for u in find_uploads(project) if (u.workflow.file, u.job.id) not in elsewhere]
     left_alone = (
@@ -890,6 +889,14 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
                 result.outcomes.append(Outcome(file, id, step.name, *fate))
     result.edits = _edits(uploads, publishing, by_file, kept, removed, release_workflow, zizmor)
     notes = [_note_on_other(upload, other, name, final) for upload, other in others]
+    unnamed = sorted({u.workflow.file for u, other in named if not other})
+    if len(project.distributions) > 1 and unnamed:
+        notes.append(
+            f"This repository defines several distributions ({', '.join(project.distributions)}), "
+            f"and {', '.join(unnamed)} names none of them: adoption took it to publish {name}. "
+            "If it publishes another one, undo the adoption (`git status` lists what it changed), "
+            "put that distribution's name in the publishing job's name, and adopt again."
+        )
     notes += _notes(project, context, uploads, publishing, by_file, owner, kept)
     notes += _notes_on_edits(project, publishing, by_file, kept, removed, release_workflow, zizmor)
     result.notes = list(dict.fromkeys(notes))
