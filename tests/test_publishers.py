@@ -1166,3 +1166,31 @@ def test_publishing_that_names_no_distribution_of_several_is_said(tmp_path: Path
     ) in plan.notes
     found.distributions = {"sample": "."}
     assert not [n for n in publishers.plan(found).notes if "several distributions" in n]
+
+
+def test_an_upload_to_another_index_in_a_job_that_goes_is_dropped_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    """A job that publishes to PyPI and to another index (jazzband/pip-tools): the job goes, so
+    its other upload is dropped, said so, and never said to be left as it is."""
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/release.yml": (
+                "on:\n  release:\n    types: [published]\njobs:\n  publish:\n    runs-on: x\n"
+                "    environment: pypi\n    permissions: {id-token: write}\n    steps:\n"
+                "      - uses: pypa/gh-action-pypi-publish@release/v1\n"
+                "      - name: Upload to the guild's index\n"
+                "        uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n"
+                "          password: ${{ secrets.GUILD_KEY }}\n"
+                "          repository-url: https://guild.example/upload\n"
+            ),
+        },
+    )
+    plan = publishers.plan(found)
+    assert fate(plan, "release.yml", "publish") == DONE
+    assert outcomes(plan)["release.yml", "publish", "Upload to the guild's index"] == (
+        "dropped",
+        publishers.WHY_OTHER_INDEX,
+    )
+    assert not [note for note in plan.notes if "another index" in note]

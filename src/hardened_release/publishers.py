@@ -594,6 +594,11 @@ WHY_SCHEDULE = (
     "never on a schedule"
 )
 WHY_OTHER = "the release workflow has no step like it (git history keeps the old file)"
+WHY_OTHER_INDEX = (
+    "an upload to another index than PyPI and TestPyPI, in a job that goes: the release "
+    "workflow publishes to PyPI only, so make that upload from a job of your own (git history "
+    "keeps the old step)"
+)
 WHY_NO_TESTPYPI = "testpypi is off: the release workflow publishes to PyPI only"
 
 _JOB_NAMES = {
@@ -753,6 +758,9 @@ def _step_outcome(
         upload = next(
             (u for u in context.uploads if u.step == step and u.workflow is workflow), None
         )
+        elsewhere = upload or _step_uploads(context.project, workflow, job, step)
+        if elsewhere and elsewhere.index == "other":
+            return "dropped", WHY_OTHER_INDEX
         how = f"its upload in {upload.script}" if upload and upload.script else ""
         fate, detail = context.publish(upload.index if upload else "pypi", how)
         script = " ".join(text for _, text in scripts_called(context.project, step.run))
@@ -1092,6 +1100,9 @@ def _notes_on_edits(
                         "pattern out, so that zizmor audits the release setup."
                     )
     for upload in find_uploads(project, other_indexes=True):
+        file = upload.workflow.file
+        if file in publishing and (file not in kept or upload.job.id in removed[file]):
+            continue  # its job goes: the step's outcome says why
         notes.append(
             f"{upload.workflow.file} (job {upload.job.id}) uploads to another index than PyPI "
             "and TestPyPI: it is left as it is."
