@@ -1194,3 +1194,56 @@ def test_an_upload_to_another_index_in_a_job_that_goes_is_dropped_with_its_reaso
         publishers.WHY_OTHER_INDEX,
     )
     assert not [note for note in plan.notes if "another index" in note]
+
+
+TOX_PUBLISHER = (
+    "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: x\n"
+    "    permissions: {{contents: write}}\n    steps:\n      - uses: actions/checkout@v4\n"
+    "      - run: {command}\n        env:\n"
+    "          TWINE_PASSWORD: ${{{{ secrets.PYPI_TOKEN }}}}\n"
+)
+UPLOAD = "python -m twine upload dist/*"
+
+
+@pytest.mark.parametrize(
+    ("command", "files", "script"),
+    [
+        (  # pypa/setuptools and the jaraco skeleton
+            "tox -e release",
+            {"tox.ini": f"[testenv]\ndeps = pytest\n[testenv:release]\ncommands =\n\t{UPLOAD}\n"},
+            "tox (release)",
+        ),
+        (
+            "tox run -e release",
+            {"tox.toml": f'[env.release]\ncommands = [["{UPLOAD}"]]\n'},
+            "tox (release)",
+        ),
+        (
+            "tox -e release",
+            {"pyproject.toml": f'[tool.tox.env.release]\ncommands = [["{UPLOAD}"]]\n'},
+            "tox (release)",
+        ),
+        (
+            "nox -s publish",
+            {
+                "noxfile.py": f"def tests(session):\n    pass\n\ndef publish(session):\n"
+                f"    session.run(*'{UPLOAD}'.split())\n"
+            },
+            "noxfile.py (publish)",
+        ),
+        # An upload this reading cannot follow: the credential it is given says it publishes.
+        ("./tools/ship", {}, ""),
+    ],
+)
+def test_an_upload_that_tox_nox_or_a_token_runs_is_found(
+    tmp_path: Path, command: str, files: dict[str, str], script: str
+) -> None:
+    found = write(
+        tmp_path,
+        {".github/workflows/main.yml": TOX_PUBLISHER.format(command=command), **files},
+    )
+    (upload,) = publishers.find_uploads(found)
+    assert (upload.job.id, upload.script, upload.secrets) == ("release", script, ("PYPI_TOKEN",))
+    plan = publishers.plan(found)
+    assert fate(plan, "main.yml", "release") == DONE
+    assert any("PYPI_TOKEN" in step for step in plan.steps_left), plan.steps_left

@@ -67,6 +67,12 @@ PUBLISH_COMMAND = re.compile(
     r"\b(twine\s+upload|uv\s+publish|flit\s+publish|poetry\s+publish|hatch\s+publish"
     r"|pdm\s+publish|maturin\s+(?:publish|upload))\b"
 )
+#: What only an upload reads: a step that sets one publishes, whatever runs the upload (a tox
+#: environment, a script this reading cannot follow).
+UPLOAD_CREDENTIAL = re.compile(
+    r"\A(TWINE_PASSWORD|UV_PUBLISH_(TOKEN|PASSWORD)|POETRY_PYPI_TOKEN_\w+|FLIT_PASSWORD"
+    r"|PDM_PUBLISH_PASSWORD|HATCH_INDEX_AUTH|MATURIN_(PYPI_TOKEN|PASSWORD))\Z"
+)
 BUILD_COMMAND = re.compile(
     r"(-m\s+build\b|pipx\s+run\s+build\b|uvx?\s+build\b|pyproject-build\b|hatch\s+build\b"
     r"|poetry\s+build\b|flit\s+build\b|pdm\s+build\b|maturin\s+(?:build|sdist)\b"
@@ -157,6 +163,16 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
             found.append((path, text))
             if depth > 1:
                 found.extend(s for s in scripts_called(project, text, depth - 1) if s not in found)
+    for env in re.findall(r"\btox\b(?:\s+(?:run|r))?(?:\s+-\S+)*?\s+-e\s*([\w.,-]+)", run):
+        for name in env.split(","):
+            commands = _tox_env(project, name)
+            if commands is not None:
+                found.append((f"tox ({name})", commands))
+    for name in re.findall(r"\bnox\b(?:\s+-\S+)*?\s+(?:-s|--session)\s+([\w-]+)", run):
+        noxfile = project.text("noxfile.py") or ""
+        body = re.search(rf"^def {re.escape(name)}\(.*?(?=^\S|\Z)", noxfile, re.M | re.S)
+        if body:
+            found.append((f"noxfile.py ({name})", body.group(0)))
     make = re.search(r"\bmake\s+(?:-\S+\s+)*([\w.-]+)", run)
     if make:
         makefile = project.text("Makefile")
@@ -167,6 +183,37 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
             if recipe:
                 found.append((f"Makefile ({make.group(1)})", recipe.group(1)))
     return found
+
+
+def _tox_env(project: Project, name: str) -> str | None:
+    """What tox runs for the environment `name`, as text: its section of tox.ini (or of
+    setup.cfg, or of pyproject.toml's legacy_tox_ini), or its table of tox.toml or of
+    pyproject.toml's [tool.tox]."""
+    tables: list[Any] = []
+    for path, key in (("tox.toml", ()), ("pyproject.toml", ("tool", "tox"))):
+        try:
+            table: Any = tomllib.loads(project.text(path) or "")
+        except tomllib.TOMLDecodeError:
+            continue
+        for part in key:
+            table = _mapping(table).get(part)
+        tables.append(_mapping(table))
+    ini = [project.text("tox.ini"), project.text("setup.cfg"), tables[1].get("legacy_tox_ini")]
+    for text in ini:
+        section = (
+            re.search(
+                rf"^\[testenv:{re.escape(name)}\][^\n]*\n(.*?)(?=^\[|\Z)", text or "", re.M | re.S
+            )
+            if isinstance(text, str)
+            else None
+        )
+        if section:
+            return section.group(1)
+    for table in tables:
+        env = _mapping(_mapping(table.get("env")).get(name))
+        if env:
+            return " ".join(" ".join(strings(value)) for value in env.values())
+    return None
 
 
 def _maturin_upload(step: Step) -> bool:
@@ -206,9 +253,10 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
                 script = path
                 target = text
                 break
-        if not match:
+        credential = next((key for key in step.env if UPLOAD_CREDENTIAL.match(str(key))), None)
+        if not match and not credential:
             return None
-        tool = re.sub(r"\s+", " ", match.group(1))
+        tool = re.sub(r"\s+", " ", match.group(1)) if match else f"a run with {credential} set"
         if not script:
             target = step.run
     target += " " + " ".join(strings(dict(step.env))) + " " + " ".join(strings(job.data.get("env")))
@@ -394,6 +442,8 @@ def step_kind(project: Project, step: Step) -> str:
     commands = [c for c in re.split(r"\n|&&|;|\|\|", run) if c.strip()]
     installs_only = bool(commands) and all(INSTALL.match(c) for c in commands)
     if action == PUBLISH_ACTION or _maturin_upload(step) or PUBLISH_COMMAND.search(text):
+        return "publish"
+    if any(UPLOAD_CREDENTIAL.match(str(key)) for key in step.env):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
