@@ -1247,3 +1247,30 @@ def test_an_upload_that_tox_nox_or_a_token_runs_is_found(
     plan = publishers.plan(found)
     assert fate(plan, "main.yml", "release") == DONE
     assert any("PYPI_TOKEN" in step for step in plan.steps_left), plan.steps_left
+
+
+def test_a_github_release_made_beside_the_upload_is_carried_over(tmp_path: Path) -> None:
+    """The jaraco skeleton's tox environment uploads, then makes the tag's GitHub release: the
+    release workflow makes it (a published one, on the tag trigger), and the report says so."""
+    release = "python -m jaraco.develop.create-github-release"
+    tox = f"[testenv:release]\ncommands =\n\t{UPLOAD}\n\t{release}\n"
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/main.yml": TOX_PUBLISHER.format(command="tox -e release"),
+            "tox.ini": tox,
+        },
+    )
+    plan = publishers.plan(found)
+    assert plan.answers["release_trigger"] == "tag"
+    assert plan.answers["github_release"] == "published"
+    assert detail(plan, "main.yml", "release", None) == "publish job (its upload in tox (release))"
+    step = [o for o in plan.outcomes if o.job == "release" and o.step and "tox" in o.step]
+    (outcome,) = step
+    assert outcome.detail.endswith("; github-release job (a published GitHub release)")
+    # Given no GitHub release, the report says what becomes of it.
+    plan = publishers.plan(found, {"github_release": "none"})
+    (outcome,) = [o for o in plan.outcomes if o.job == "release" and o.step and "tox" in o.step]
+    assert outcome.detail.endswith(
+        "; its GitHub release: github_release is none: answer draft or published to have one"
+    )

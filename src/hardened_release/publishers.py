@@ -85,6 +85,9 @@ TAG_COMMAND = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\btag\b|ref
 ROLLBACK_COMMAND = re.compile(
     r"\bgh\s+release\s+delete\b|\bgit\s+push\b[^\n]*(--delete|\s:refs/tags/)|\bgit\s+tag\s+-d\b"
 )
+#: A command that makes a GitHub release (jaraco.develop's, in a tox environment that also
+#: uploads, as the jaraco skeleton's projects have it).
+RELEASE_COMMAND = re.compile(r"\bgh\s+release\s+create\b|\bcreate[-_]github[-_]release\b")
 RELEASE_ACTIONS = (
     "softprops/action-gh-release",
     "ncipollo/release-action",
@@ -183,6 +186,11 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
             if recipe:
                 found.append((f"Makefile ({make.group(1)})", recipe.group(1)))
     return found
+
+
+def _run_text(project: Project, step: Step) -> str:
+    """A `run:` step's commands and those of what it calls."""
+    return " ".join([step.run, *(text for _, text in scripts_called(project, step.run))])
 
 
 def _tox_env(project: Project, name: str) -> str | None:
@@ -813,11 +821,14 @@ def _step_outcome(
             return "dropped", WHY_OTHER_INDEX
         how = f"its upload in {upload.script}" if upload and upload.script else ""
         fate, detail = context.publish(upload.index if upload else "pypi", how)
-        script = " ".join(text for _, text in scripts_called(context.project, step.run))
-        if fate != "dropped" and BUILD_COMMAND.search(f"{step.run} {script}"):
+        text = _run_text(context.project, step)
+        if fate != "dropped" and BUILD_COMMAND.search(text):
             built = context.build()[1]
             detail = f"{built.removesuffix(' job').removesuffix(' jobs')} and {detail}"
             detail = detail.replace(" job (", " jobs (", 1) if detail.endswith(")") else detail
+        if RELEASE_COMMAND.search(text):
+            made, why = context.release()
+            detail += f"; its GitHub release: {why}" if made == "dropped" else f"; {why}"
         return fate, detail
     if kind in ("checkout", "setup", "artifact"):
         # Its job's counterpart, without what the job's own outcome adds.
@@ -1057,7 +1068,12 @@ def propose(
         answers["build_tool"] = "uv"
     if {"inspect", "check-wheel-contents"} & set(kinds):
         answers["check_wheel_contents"] = True
-    releases = [step for step, kind in zip(steps, kinds, strict=True) if kind == "github release"]
+    releases = [
+        step
+        for step, kind in zip(steps, kinds, strict=True)
+        if kind == "github release"
+        or (kind == "publish" and RELEASE_COMMAND.search(_run_text(project, step)))
+    ]
     if releases and answers.get("release_trigger") != "release":
         draft = any(
             "--draft" in s.run or str(s.inputs.get("draft", "")).lower() == "true" for s in releases
