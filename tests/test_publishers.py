@@ -1274,3 +1274,17 @@ def test_a_github_release_made_beside_the_upload_is_carried_over(tmp_path: Path)
     assert outcome.detail.endswith(
         "; its GitHub release: github_release is none: answer draft or published to have one"
     )
+
+
+def test_a_tox_configuration_that_is_not_toml_is_read_past(tmp_path: Path) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/main.yml": TOX_PUBLISHER.format(command="tox -e release"),
+            "tox.toml": "[env.release\n",
+            "pyproject.toml": "[tool.tox]\nlegacy_tox_ini = '''\n[testenv:release]\n"
+            f"commands = {UPLOAD}\n'''\n",
+        },
+    )
+    (upload,) = publishers.find_uploads(found)
+    assert upload.script == "tox (release)"

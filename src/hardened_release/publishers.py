@@ -197,24 +197,19 @@ def _tox_env(project: Project, name: str) -> str | None:
     """What tox runs for the environment `name`, as text: its section of tox.ini (or of
     setup.cfg, or of pyproject.toml's legacy_tox_ini), or its table of tox.toml or of
     pyproject.toml's [tool.tox]."""
-    tables: list[Any] = []
+    tables: list[Mapping[str, Any]] = []
     for path, key in (("tox.toml", ()), ("pyproject.toml", ("tool", "tox"))):
         try:
             table: Any = tomllib.loads(project.text(path) or "")
         except tomllib.TOMLDecodeError:
-            continue
+            table = {}
         for part in key:
             table = _mapping(table).get(part)
         tables.append(_mapping(table))
-    ini = [project.text("tox.ini"), project.text("setup.cfg"), tables[1].get("legacy_tox_ini")]
-    for text in ini:
-        section = (
-            re.search(
-                rf"^\[testenv:{re.escape(name)}\][^\n]*\n(.*?)(?=^\[|\Z)", text or "", re.M | re.S
-            )
-            if isinstance(text, str)
-            else None
-        )
+    legacy = tables[1].get("legacy_tox_ini")
+    for text in (project.text("tox.ini"), project.text("setup.cfg"), legacy):
+        pattern = rf"^\[testenv:{re.escape(name)}\][^\n]*\n(.*?)(?=^\[|\Z)"
+        section = re.search(pattern, text, re.M | re.S) if isinstance(text, str) else None
         if section:
             return section.group(1)
     for table in tables:
