@@ -1288,3 +1288,27 @@ def test_a_tox_configuration_that_is_not_toml_is_read_past(tmp_path: Path) -> No
     )
     (upload,) = publishers.find_uploads(found)
     assert upload.script == "tox (release)"
+
+
+@pytest.mark.parametrize(
+    ("step", "kind"),
+    [
+        ("uses: aio-libs/create-release@v1.6.6", "github release"),
+        ('run: gh release view "$GITHUB_REF_NAME"', "github release"),
+        (
+            'run: |\n          echo "${{ secrets.GITHUB_TOKEN }}" | gh auth login --with-token',
+            "setup",
+        ),
+        ("run: gh auth login --with-token < token.txt && twine upload dist/*", "publish"),
+    ],
+)
+def test_what_aiohttps_release_steps_do(tmp_path: Path, step: str, kind: str) -> None:
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/r.yml": "on: push\njobs:\n  r:\n    runs-on: x\n    steps:\n"
+            f"      - {step}\n"
+        },
+    )
+    (job,) = found.workflows[0].jobs.values()
+    assert publishers.step_kind(found, job.steps[0]) == kind

@@ -94,6 +94,7 @@ RELEASE_ACTIONS = (
     "actions/create-release",
     "actions/upload-release-asset",
     "svenstaro/upload-release-action",
+    "aio-libs/create-release",
 )
 ZIPAPP = re.compile(r"[\w./-]*\.pyz\b|\bzipapp\b|\bshiv\b|\bpex\b")
 SHA256 = re.compile(r"\bsha256sum\b|\bshasum\s+-a\s*256\b|SHA256SUMS", re.IGNORECASE)
@@ -450,15 +451,17 @@ def step_kind(project: Project, step: Step) -> str:
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
-    if action in RELEASE_ACTIONS or re.search(r"\bgh\s+release\s+(create|upload|edit)\b", text):
+    if action in RELEASE_ACTIONS or re.search(
+        r"\bgh\s+release\s+(create|upload|edit|view)\b", text
+    ):
         creates = action != "actions/upload-release-asset" and not re.search(
             r"\bgh\s+release\s+upload\b", text
         )
         if not creates and ZIPAPP.search(f"{' '.join(strings(dict(step.inputs)))} {text}"):
             return "zipapp"
         return "github release"
-    if installs_only:
-        return "setup"
+    if installs_only or re.fullmatch(r"[^\n]*\|\s*gh\s+auth\s+login\b[^\n]*\n?", run):
+        return "setup"  # installs, or logs the GitHub CLI in
     if ZIPAPP.search(text):
         return "zipapp"
     if TAG_COMMAND.search(text):
