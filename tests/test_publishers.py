@@ -1312,3 +1312,30 @@ def test_what_aiohttps_release_steps_do(tmp_path: Path, step: str, kind: str) ->
     )
     (job,) = found.workflows[0].jobs.values()
     assert publishers.step_kind(found, job.steps[0]) == kind
+
+
+def test_a_call_that_turns_its_upload_to_pypi_off_only_builds(tmp_path: Path) -> None:
+    """astropy's CI builds and tests its wheels with OpenAstronomy's publishing workflow and
+    `upload_to_pypi: false`: that job stays in CI, and only the workflow that uploads goes."""
+    call = (
+        "    uses: OpenAstronomy/github-actions-workflows/.github/workflows/publish.yml@v1\n"
+        "    with:\n      upload_to_pypi: {upload}\n      targets: cp3*-manylinux_x86_64\n"
+    )
+    found = write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": "on: [push, pull_request]\njobs:\n  tests:\n"
+            "    runs-on: x\n    steps:\n      - run: pytest\n  test_wheel_building:\n"
+            + call.format(upload="false"),
+            ".github/workflows/publish.yml": "on:\n  push:\n    tags: ['v*']\njobs:\n  build:\n"
+            + call.format(upload="${{ startsWith(github.ref, 'refs/tags/') }}")
+            + "    secrets:\n      pypi_token: ${{ secrets.pypi_password }}\n",
+        },
+    )
+    assert [(u.workflow.file, u.job.id) for u in publishers.find_uploads(found)] == [
+        ("publish.yml", "build")
+    ]
+    plan = publishers.plan(found)
+    assert not [o for o in plan.outcomes if o.workflow == "ci.yml"]
+    assert not [e for e in plan.edits if e.path.endswith("ci.yml")]
+    assert fate(plan, "publish.yml", "build") == DONE

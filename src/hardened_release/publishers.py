@@ -326,7 +326,13 @@ def _called(project: Project) -> set[str]:
 
 def _remote_publisher(job: Job) -> bool:
     """Whether a call of another repository's reusable workflow publishes, as far as its name
-    and the secrets passed to it say."""
+    and the secrets passed to it say, unless an input turns its upload to PyPI off
+    (OpenAstronomy's `upload_to_pypi: false`, where it only builds and tests the wheels)."""
+    for key, value in _mapping(job.data.get("with")).items():
+        if re.search(r"(upload|publish).*pypi|pypi.*(upload|publish)", str(key), re.I) and (
+            str(value).strip().lower() == "false"
+        ):
+            return False
     secrets = job.data.get("secrets")
     names = " ".join(str(k) for k in _mapping(secrets)) + " " + " ".join(job.secrets)
     return bool(re.search(r"pypi|publish", job.calls.split("@")[0], re.I)) or bool(
