@@ -551,42 +551,46 @@ SETTINGS_VARIANTS = [
 
 @pytest.mark.parametrize("name", SETTINGS_VARIANTS)
 def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
-    name: str, rendered: Callable[[str], Path], tmp_path: Path
+    name: str,
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
+    """In this process (`main`): the command as a program, and its `gh` as one, run in
+    test_after_adoption_apply_breaks_no_workflow_of_the_project."""
     answers, project = VARIANTS[name], rendered(name)
     team = team_of(answers)
     github = FakeGitHub(tmp_path, github_state(answers["github_repository"], team))
-    first = run(project, "--apply", env=github.environment())
-    assert first.returncode == 0, first.stdout + first.stderr
+    code, out, err = main(project, "--apply", capsys=capsys, github=github, monkeypatch=monkeypatch)
+    assert code == 0, out + err
     made = writes(checked_calls(github))
-    assert made == [
-        tuple(line.split(" ", 1)) for line in first.stdout.splitlines() if CALL.fullmatch(line)
-    ]
+    assert made == [tuple(line.split(" ", 1)) for line in out.splitlines() if CALL.fullmatch(line)]
     assert len(made) == 2 * len(environments_of(answers)) + (8 if team else 7)
 
-    second = run(project, "--apply", env=github.environment())
-    assert second.returncode == 0, second.stderr
+    code, out, err = main(project, "--apply", capsys=capsys)
+    assert code == 0, err
     assert writes(checked_calls(github)) == []
-    assert "0 settings changed, 0 refused." in second.stdout
+    assert "0 settings changed, 0 refused." in out
 
-    checked = run(project, "--check", env=github.environment())
-    report = report_lines(checked.stdout)
+    code, out, err = main(project, "--check", capsys=capsys)
+    report = report_lines(out)
     assert not report.get("unreadable") and not report.get("not offered")
     gates = [f"environment {name}: gates a release" for name in environments_of(answers)]
     if team:
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert code == 0, out + err
         assert "missing" not in report, report
         assert [line for line in report["met"] if ": gates a release" in line] == [
             f"{line}: the preflight check passes" for line in gates
         ]
     else:  # what --apply cannot set: the release team is not named
-        assert checked.returncode == EXIT["missing"], checked.stdout + checked.stderr
+        assert code == EXIT["missing"], out + err
         assert all(
             re.search(r": (no required reviewers|does not gate a release)", line)
             or line.startswith("ruleset Default branch: not set")
             for line in report["missing"]
         ), report["missing"]
-    assert f"{sum(len(lines) for lines in report.values())} controls" in checked.stdout
+    assert f"{sum(len(lines) for lines in report.values())} controls" in out
     assert all(call["method"] == "GET" for call in checked_calls(github))
     # The release workflow's preflight lets a release through exactly when a team reviews.
     pattern = answers.get("tag_pattern", "v*")
@@ -596,11 +600,14 @@ def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
 
 
 def test_check_names_each_missing_control_and_apply_repairs_it(
-    rendered: Callable[[str], Path], tmp_path: Path
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
     project = rendered("one-day-cooldown-custom-envs")
     github = FakeGitHub(tmp_path, github_state("octo-org/sample", []))
-    assert run(project, "--apply", env=github.environment()).returncode == 0
+    assert main(project, "--apply", capsys=capsys, github=github, monkeypatch=monkeypatch)[0] == 0
     github.calls()
     state = github.load()
     state["environments"]["production"]["can_admins_bypass"] = True
@@ -613,9 +620,9 @@ def test_check_names_each_missing_control_and_apply_repairs_it(
     state["features"]["immutable-releases"] = False
     github.save(state)
 
-    checked = run(project, "--check", env=github.environment())
-    assert checked.returncode == EXIT["missing"], checked.stdout + checked.stderr
-    missing = report_lines(checked.stdout)["missing"]
+    code, out, err = main(project, "--check", capsys=capsys)
+    assert code == EXIT["missing"], out + err
+    missing = report_lines(out)["missing"]
     fixed_by_apply = [
         "environment production: administrators cannot bypass the reviewers (--apply sets it)",
         "environment production: deployment tag rule pkg-v*.* (--apply sets it)",
@@ -635,11 +642,11 @@ def test_check_names_each_missing_control_and_apply_repairs_it(
     )
     assert all(call["method"] == "GET" for call in checked_calls(github))
 
-    repair = run(project, "--apply", env=github.environment())
-    assert repair.returncode == 0, repair.stderr
+    code, _, err = main(project, "--apply", capsys=capsys)
+    assert code == 0, err
     checked_calls(github)
-    checked = run(project, "--check", env=github.environment())
-    assert report_lines(checked.stdout)["missing"] == waiting
+    _, out, _ = main(project, "--check", capsys=capsys)
+    assert report_lines(out)["missing"] == waiting
 
 
 def test_the_plan_reads_the_live_settings_and_changes_nothing(
