@@ -384,8 +384,12 @@ def test_the_documented_command_installs_the_rendered_version(tmp_path: Path) ->
 
 def test_copiers_messages_give_the_same_command(tmp_path: Path) -> None:
     """After `copier copy` and `copier update`, the messages name the install lines and the
-    command that the release document gives."""
-    template = repository_copy(tmp_path / "template")
+    command that the release document gives. From a repository of the template's files alone:
+    the messages and the document name its source and commit, whatever else it holds (the test
+    above installs from a copy of the whole repository)."""
+    template = TemplateVersions(tmp_path / "template").path
+    git("add", "-A", cwd=template)
+    git("commit", "-q", "-m", "The template", cwd=template)
     project = tmp_path / "project"
     copied = copier_cli(
         "copy", "--defaults", "--vcs-ref=HEAD", "-d", "pypi_name=sample-pkg",
