@@ -86,6 +86,21 @@ def template_files(path: Path) -> Path:
     return path
 
 
+@functools.cache
+def template_repository() -> Path:
+    """The template's files as the working tree has them, in one commit of a git repository of
+    their own: a template source as users name one, made once per test process. Copier clones
+    its 24 files where a clone of this repository checks out all of them."""
+    path = Path(tempfile.mkdtemp(prefix="hardened-release-template-")) / "hardened-release"
+    atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
+    path.mkdir()
+    template_files(path)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "The template", cwd=path)
+    return path
+
+
 @contextmanager
 def one_worker_at_a_time(path: Path) -> Iterator[Path]:
     """`path`, a directory made and used by one worker at a time."""
