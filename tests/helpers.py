@@ -45,15 +45,16 @@ def render(
 ) -> Path:
     """Render the template's working tree into `dst` without prompts or trust, as users do.
 
-    From a snapshot of the working tree, which Copier reads in place; `cloned` renders from this
-    repository through Copier's clone of it, as a user's `copier copy` does, which records the
-    commit in the answers and takes about 0.1 s more (CONTRIBUTING.md: the tests' renders).
+    From a snapshot of the working tree, which Copier reads in place; `cloned` renders from a
+    git repository of the template's files (`template_repository`) through Copier's clone of
+    it, as a user's `copier copy` does, which records the commit in the answers and takes about
+    0.1 s more (CONTRIBUTING.md: the tests' renders).
     `template` renders another template, or a version of this one (`vcs_ref` in `options`)."""
     settings = {"defaults": True, "unsafe": False, "quiet": True, **options}
     if template:
         copier.run_copy(str(template), dst, data=answers, **settings)
     elif cloned:
-        copier.run_copy(str(ROOT), dst, data=answers, vcs_ref="HEAD", **settings)
+        copier.run_copy(str(template_repository()), dst, data=answers, vcs_ref="HEAD", **settings)
     else:
         copier.run_copy(str(snapshot()), dst, data=answers, **settings)
     return dst
@@ -298,9 +299,10 @@ def copier_cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProce
 
 
 def copy_with_cli(dst: Path, answers: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`copier copy --defaults` of the working tree, each answer given with -d."""
+    """`copier copy --defaults` of the working tree's template (`template_repository`), each
+    answer given with -d."""
     data = [arg for name, value in answers.items() for arg in ("-d", f"{name}={value}")]
-    return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, ROOT, dst)
+    return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, template_repository(), dst)
 
 
 def readme_adoption_command(template: Path | str, name: str, repository: str) -> str:
