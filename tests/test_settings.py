@@ -413,13 +413,18 @@ def test_copiers_messages_give_the_same_command(tmp_path: Path) -> None:
 
 
 def test_offline_it_lists_valid_calls_for_an_empty_repository(
-    variant: tuple[Json, Path], tmp_path: Path
+    variant: tuple[Json, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
+    """In this process (`main`); run as a program, offline, in the tests around it."""
     answers, project = variant
-    result = run(project, env={"PATH": str(tmp_path)})  # no gh: nothing on PATH
-    assert result.returncode == 0, result.stderr
-    assert "gh, is not installed" in result.stderr
-    calls = printed_calls(result.stdout)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no gh: nothing on PATH
+    code, out, err = main(project, capsys=capsys)
+    assert code == 0, err
+    assert "gh, is not installed" in err
+    calls = printed_calls(out)
     for method, path, body in calls:
         validate_request(method, path, body)
     repo = f"repos/{answers['github_repository']}"
@@ -453,7 +458,7 @@ def test_offline_it_lists_valid_calls_for_an_empty_repository(
     permissions = bodies[("PUT", f"{repo}/actions/permissions")]
     assert permissions["sha_pinning_required"] is True  # every uses: of the render is pinned
     if not team:
-        assert "no required reviewers" in result.stdout
+        assert "no required reviewers" in out
 
 
 def _workflow_text(project: Path) -> str:
@@ -1069,28 +1074,30 @@ def test_without_gh_check_says_how_to_get_it(
 
 
 def test_the_required_check_is_the_zizmor_job_that_runs_on_every_pull_request(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     workflow = load_yaml(project / ".github" / "workflows" / ZIZMOR_WORKFLOW)
     assert not (workflow["on"]["pull_request"] or {}).get("paths")  # never a check left waiting
     (job,) = workflow["jobs"].values()
-    result = run(project, env={"PATH": str(tmp_path)})
+    monkeypatch.setenv("PATH", str(tmp_path))  # offline
+    _, out, _ = main(project, capsys=capsys)
     branch = next(
-        body
-        for _, _, body in printed_calls(result.stdout)
-        if body and body.get("name") == "Default branch"
+        body for _, _, body in printed_calls(out) if body and body.get("name") == "Default branch"
     )
     (rule,) = [rule for rule in branch["rules"] if rule["type"] == "required_status_checks"]
     contexts = [check["context"] for check in rule["parameters"]["required_status_checks"]]
     assert contexts == [job["name"]]
 
 
-def test_signed_commits_are_opt_in(project: Path, tmp_path: Path) -> None:
+def test_signed_commits_are_opt_in(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # offline
     for args, signed in (((), False), (("--signed-commits",), True)):
-        result = run(project, *args, env={"PATH": str(tmp_path)})
+        _, out, _ = main(project, *args, capsys=capsys)
         branch = next(
             body
-            for _, _, body in printed_calls(result.stdout)
+            for _, _, body in printed_calls(out)
             if body and body.get("name") == "Default branch"
         )
         assert ("required_signatures" in {rule["type"] for rule in branch["rules"]}) is signed
