@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import hashlib
+import importlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -144,4 +146,34 @@ def compiled_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2.Environment, "compile", compile_once)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_config_read_once() -> Iterator[None]:
+    """Renders in this process parse each copier.yml text once: Copier parses it again for each
+    template it reads, up to five for an update, a fortieth of a second each. Each render gets
+    its own copy of what was parsed; a copier.yml that includes other files, or one Copier
+    refuses, is read as Copier reads it. As with `compiled_once`, the tests that run `copier`
+    as a command, and the benchmark, read as Copier does on its own."""
+    try:
+        module = importlib.import_module("copier._template")
+    except ImportError:
+        module = None
+    if not hasattr(module, "load_template_config"):  # another Copier
+        yield
+        return
+    original = module.load_template_config
+    parsed: dict[bytes, dict[str, Any]] = {}
+
+    def load_once(conf_path: Path, quiet: bool = False) -> dict[str, Any]:
+        text = Path(conf_path).read_bytes()
+        if b"!include" in text:  # what it includes is read from other files
+            return original(conf_path, quiet)
+        if text not in parsed:
+            parsed[text] = original(conf_path, quiet)
+        return copy.deepcopy(parsed[text])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "load_template_config", load_once)
         yield
