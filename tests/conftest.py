@@ -138,11 +138,11 @@ def compiled_once() -> Iterator[None]:
         if not isinstance(source, str) or raw:  # a parsed template, or Python source wanted
             return original(self, source, name, filename, raw, defer_init)
         key = (compile_settings(self), source, name, defer_init)
-        filename = "<template>" if filename is None else filename  # as Jinja names it
         if key not in compiled:
             compiled[key] = original(self, source, name, filename, raw, defer_init)
         code = compiled[key]
-        return code if code.co_filename == filename else with_filename(code, filename)
+        named = "<template>" if filename is None else filename  # as Jinja names the code
+        return code if code.co_filename == named else with_filename(code, named)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2.Environment, "compile", compile_once)
