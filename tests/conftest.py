@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import copy
 import hashlib
+import importlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -102,23 +105,75 @@ def compile_settings(environment: jinja2.Environment) -> tuple[object, ...]:
     )  # fmt: skip
 
 
+def with_filename(code: CodeType, filename: str) -> CodeType:
+    """`code`, and every code object in it (the template's blocks and macros), as `compile`
+    makes them for a source read from `filename`: the file name is the only difference."""
+    consts = tuple(
+        with_filename(const, filename) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_once() -> Iterator[None]:
     """Renders in this process compile each template source once, for every Jinja environment
     with the same settings (Copier makes a new one for each render, and compiles again): what a
-    template renders is the same. The tests that run `copier` as a command, and the benchmark,
-    compile as Copier does on its own."""
+    template renders is the same. The key is the source and its name in the template (what
+    Jinja writes into the code it generates), not the file it was read from: Copier reads each
+    render's template from a clone of its own, and the compiled code differs only in the file
+    name it carries, which each hit gets back. The tests that run `copier` as a command, and
+    the benchmark, compile as Copier does on its own."""
     original = jinja2.Environment.compile
-    compiled: dict[tuple[object, ...], Any] = {}
+    compiled: dict[tuple[object, ...], CodeType] = {}
 
-    def compile_once(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(source, str):  # a parsed template: compiled as it is
-            return original(self, source, *args, **kwargs)
-        key = (compile_settings(self), source, args, tuple(sorted(kwargs.items())))
+    def compile_once(
+        self: jinja2.Environment,
+        source: Any,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        if not isinstance(source, str) or raw:  # a parsed template, or Python source wanted
+            return original(self, source, name, filename, raw, defer_init)
+        key = (compile_settings(self), source, name, defer_init)
         if key not in compiled:
-            compiled[key] = original(self, source, *args, **kwargs)
-        return compiled[key]
+            compiled[key] = original(self, source, name, filename, raw, defer_init)
+        code = compiled[key]
+        named = "<template>" if filename is None else filename  # as Jinja names the code
+        return code if code.co_filename == named else with_filename(code, named)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jinja2.Environment, "compile", compile_once)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_config_read_once() -> Iterator[None]:
+    """Renders in this process parse each copier.yml text once: Copier parses it again for each
+    template it reads, up to five for an update, a fortieth of a second each. Each render gets
+    its own copy of what was parsed; a copier.yml that includes other files, or one Copier
+    refuses, is read as Copier reads it. As with `compiled_once`, the tests that run `copier`
+    as a command, and the benchmark, read as Copier does on its own."""
+    try:
+        module = importlib.import_module("copier._template")
+    except ImportError:
+        module = None
+    if not hasattr(module, "load_template_config"):  # another Copier
+        yield
+        return
+    original = module.load_template_config
+    parsed: dict[bytes, dict[str, Any]] = {}
+
+    def load_once(conf_path: Path, quiet: bool = False) -> dict[str, Any]:
+        text = Path(conf_path).read_bytes()
+        if b"!include" in text:  # what it includes is read from other files
+            return original(conf_path, quiet)
+        if text not in parsed:
+            parsed[text] = original(conf_path, quiet)
+        return copy.deepcopy(parsed[text])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "load_template_config", load_once)
         yield

@@ -1,6 +1,7 @@
 """pytest run in a copy of this repository by a Python forked from one that has already
 imported the environment's packages (Copier, Jinja, pytest itself): a second faster than a new
-Python for each run, which tests/test_planted_defects.py makes once per defect.
+Python for each run, which tests/test_planted_defects.py makes once per defect and
+tests/test_repository.py once per kind of Dependabot pull request.
 
 What runs is what `python -m pytest ARGS` run in the copy runs: its own working directory,
 `sys.path` and environment variables, and the copy's own modules (src/, tests/) imported from

@@ -45,15 +45,16 @@ def render(
 ) -> Path:
     """Render the template's working tree into `dst` without prompts or trust, as users do.
 
-    From a snapshot of the working tree, which Copier reads in place; `cloned` renders from this
-    repository through Copier's clone of it, as a user's `copier copy` does, which records the
-    commit in the answers and takes about 0.1 s more (CONTRIBUTING.md: the tests' renders).
+    From a snapshot of the working tree, which Copier reads in place; `cloned` renders from a
+    git repository of the template's files (`template_repository`) through Copier's clone of
+    it, as a user's `copier copy` does, which records the commit in the answers and takes about
+    0.1 s more (CONTRIBUTING.md: the tests' renders).
     `template` renders another template, or a version of this one (`vcs_ref` in `options`)."""
     settings = {"defaults": True, "unsafe": False, "quiet": True, **options}
     if template:
         copier.run_copy(str(template), dst, data=answers, **settings)
     elif cloned:
-        copier.run_copy(str(ROOT), dst, data=answers, vcs_ref="HEAD", **settings)
+        copier.run_copy(str(template_repository()), dst, data=answers, vcs_ref="HEAD", **settings)
     else:
         copier.run_copy(str(snapshot()), dst, data=answers, **settings)
     return dst
@@ -83,6 +84,21 @@ def template_files(path: Path) -> Path:
             shutil.copytree(source, path / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, path / part)
+    return path
+
+
+@functools.cache
+def template_repository() -> Path:
+    """The template's files as the working tree has them, in one commit of a git repository of
+    their own: a template source as users name one, made once per test process. Copier clones
+    its 24 files where a clone of this repository checks out all of them."""
+    path = Path(tempfile.mkdtemp(prefix="hardened-release-template-")) / "hardened-release"
+    atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
+    path.mkdir()
+    template_files(path)
+    git("init", "-q", "-b", "main", cwd=path)
+    git("add", "-A", cwd=path)
+    git("commit", "-q", "-m", "The template", cwd=path)
     return path
 
 
@@ -283,9 +299,10 @@ def copier_cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProce
 
 
 def copy_with_cli(dst: Path, answers: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`copier copy --defaults` of the working tree, each answer given with -d."""
+    """`copier copy --defaults` of the working tree's template (`template_repository`), each
+    answer given with -d."""
     data = [arg for name, value in answers.items() for arg in ("-d", f"{name}={value}")]
-    return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, ROOT, dst)
+    return copier_cli("copy", "--defaults", "--vcs-ref=HEAD", *data, template_repository(), dst)
 
 
 def readme_adoption_command(template: Path | str, name: str, repository: str) -> str:

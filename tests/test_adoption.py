@@ -492,6 +492,8 @@ def test_the_readme_adoption_command_runs_literally(clone: Path, tmp_path: Path)
             "NO_COLOR": "1",
             # pip's download cache, shared between runs: what is installed is the same.
             "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip"),
+            # pip's --no-compile: Python compiles what it imports; what is installed is the same.
+            "PIP_NO_COMPILE": "0",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,8 @@
 """Every way a user names the destination renders a new project; `copier copy` into a repository
 that already has workflows stops before writing, with one line naming `hardened-release adopt`,
-with or without a terminal; and a refused answer writes nothing."""
+with or without a terminal; and a refused answer writes nothing. What these tests vary is the
+destination: the template's source is a git repository of its own files
+(`helpers.template_repository`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, copier_cli, project_repository, tree, words
+from helpers import copier_cli, project_repository, template_repository, tree, words
 from variants import REQUIRED
 
 DATA = [arg for name, value in REQUIRED.items() for arg in ("-d", f"{name}={value}")]
@@ -33,7 +35,14 @@ ADOPT_LINE = (
 
 def copy(destination: str, cwd: Path, *options: str) -> tuple[int, str]:
     result = copier_cli(
-        "copy", "--defaults", "--overwrite", *options, *DATA, ROOT, destination, cwd=cwd
+        "copy",
+        "--defaults",
+        "--overwrite",
+        *options,
+        *DATA,
+        template_repository(),
+        destination,
+        cwd=cwd,
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -147,9 +156,11 @@ def test_copy_without_overwrite_stops_before_writing(terminal: bool, tmp_path: P
     before = tree(project)
     if terminal:
         copier = str(Path(sys.executable).parent / "copier")
-        code, output = in_terminal([copier, "copy", "--defaults", *DATA, str(ROOT), "."], project)
+        code, output = in_terminal(
+            [copier, "copy", "--defaults", *DATA, str(template_repository()), "."], project
+        )
     else:
-        result = copier_cli("copy", "--defaults", *DATA, ROOT, ".", cwd=project)
+        result = copier_cli("copy", "--defaults", *DATA, template_repository(), ".", cwd=project)
         code, output = result.returncode, result.stdout + result.stderr
     output = words(output)
     assert code == 1, output
@@ -160,7 +171,7 @@ def test_copy_without_overwrite_stops_before_writing(terminal: bool, tmp_path: P
 def test_without_defaults_and_without_a_terminal_nothing_is_written(tmp_path: Path) -> None:
     project = project_repository(tmp_path / "project", EXISTING)
     before = tree(project)
-    result = copier_cli("copy", *DATA, ROOT, ".", cwd=project)
+    result = copier_cli("copy", *DATA, template_repository(), ".", cwd=project)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr, result.stderr
     assert tree(project) == before

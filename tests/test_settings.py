@@ -384,8 +384,12 @@ def test_the_documented_command_installs_the_rendered_version(tmp_path: Path) ->
 
 def test_copiers_messages_give_the_same_command(tmp_path: Path) -> None:
     """After `copier copy` and `copier update`, the messages name the install lines and the
-    command that the release document gives."""
-    template = repository_copy(tmp_path / "template")
+    command that the release document gives. From a repository of the template's files alone:
+    the messages and the document name its source and commit, whatever else it holds (the test
+    above installs from a copy of the whole repository)."""
+    template = TemplateVersions(tmp_path / "template").path
+    git("add", "-A", cwd=template)
+    git("commit", "-q", "-m", "The template", cwd=template)
     project = tmp_path / "project"
     copied = copier_cli(
         "copy", "--defaults", "--vcs-ref=HEAD", "-d", "pypi_name=sample-pkg",
@@ -409,13 +413,18 @@ def test_copiers_messages_give_the_same_command(tmp_path: Path) -> None:
 
 
 def test_offline_it_lists_valid_calls_for_an_empty_repository(
-    variant: tuple[Json, Path], tmp_path: Path
+    variant: tuple[Json, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
+    """In this process (`main`); run as a program, offline, in the tests around it."""
     answers, project = variant
-    result = run(project, env={"PATH": str(tmp_path)})  # no gh: nothing on PATH
-    assert result.returncode == 0, result.stderr
-    assert "gh, is not installed" in result.stderr
-    calls = printed_calls(result.stdout)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no gh: nothing on PATH
+    code, out, err = main(project, capsys=capsys)
+    assert code == 0, err
+    assert "gh, is not installed" in err
+    calls = printed_calls(out)
     for method, path, body in calls:
         validate_request(method, path, body)
     repo = f"repos/{answers['github_repository']}"
@@ -449,7 +458,7 @@ def test_offline_it_lists_valid_calls_for_an_empty_repository(
     permissions = bodies[("PUT", f"{repo}/actions/permissions")]
     assert permissions["sha_pinning_required"] is True  # every uses: of the render is pinned
     if not team:
-        assert "no required reviewers" in result.stdout
+        assert "no required reviewers" in out
 
 
 def _workflow_text(project: Path) -> str:
@@ -551,42 +560,46 @@ SETTINGS_VARIANTS = [
 
 @pytest.mark.parametrize("name", SETTINGS_VARIANTS)
 def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
-    name: str, rendered: Callable[[str], Path], tmp_path: Path
+    name: str,
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
+    """In this process (`main`): the command as a program, and its `gh` as one, run in
+    test_after_adoption_apply_breaks_no_workflow_of_the_project."""
     answers, project = VARIANTS[name], rendered(name)
     team = team_of(answers)
     github = FakeGitHub(tmp_path, github_state(answers["github_repository"], team))
-    first = run(project, "--apply", env=github.environment())
-    assert first.returncode == 0, first.stdout + first.stderr
+    code, out, err = main(project, "--apply", capsys=capsys, github=github, monkeypatch=monkeypatch)
+    assert code == 0, out + err
     made = writes(checked_calls(github))
-    assert made == [
-        tuple(line.split(" ", 1)) for line in first.stdout.splitlines() if CALL.fullmatch(line)
-    ]
+    assert made == [tuple(line.split(" ", 1)) for line in out.splitlines() if CALL.fullmatch(line)]
     assert len(made) == 2 * len(environments_of(answers)) + (8 if team else 7)
 
-    second = run(project, "--apply", env=github.environment())
-    assert second.returncode == 0, second.stderr
+    code, out, err = main(project, "--apply", capsys=capsys)
+    assert code == 0, err
     assert writes(checked_calls(github)) == []
-    assert "0 settings changed, 0 refused." in second.stdout
+    assert "0 settings changed, 0 refused." in out
 
-    checked = run(project, "--check", env=github.environment())
-    report = report_lines(checked.stdout)
+    code, out, err = main(project, "--check", capsys=capsys)
+    report = report_lines(out)
     assert not report.get("unreadable") and not report.get("not offered")
     gates = [f"environment {name}: gates a release" for name in environments_of(answers)]
     if team:
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert code == 0, out + err
         assert "missing" not in report, report
         assert [line for line in report["met"] if ": gates a release" in line] == [
             f"{line}: the preflight check passes" for line in gates
         ]
     else:  # what --apply cannot set: the release team is not named
-        assert checked.returncode == EXIT["missing"], checked.stdout + checked.stderr
+        assert code == EXIT["missing"], out + err
         assert all(
             re.search(r": (no required reviewers|does not gate a release)", line)
             or line.startswith("ruleset Default branch: not set")
             for line in report["missing"]
         ), report["missing"]
-    assert f"{sum(len(lines) for lines in report.values())} controls" in checked.stdout
+    assert f"{sum(len(lines) for lines in report.values())} controls" in out
     assert all(call["method"] == "GET" for call in checked_calls(github))
     # The release workflow's preflight lets a release through exactly when a team reviews.
     pattern = answers.get("tag_pattern", "v*")
@@ -596,11 +609,14 @@ def test_apply_on_an_empty_repository_is_idempotent_and_check_agrees(
 
 
 def test_check_names_each_missing_control_and_apply_repairs_it(
-    rendered: Callable[[str], Path], tmp_path: Path
+    rendered: Callable[[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
     project = rendered("one-day-cooldown-custom-envs")
     github = FakeGitHub(tmp_path, github_state("octo-org/sample", []))
-    assert run(project, "--apply", env=github.environment()).returncode == 0
+    assert main(project, "--apply", capsys=capsys, github=github, monkeypatch=monkeypatch)[0] == 0
     github.calls()
     state = github.load()
     state["environments"]["production"]["can_admins_bypass"] = True
@@ -613,9 +629,9 @@ def test_check_names_each_missing_control_and_apply_repairs_it(
     state["features"]["immutable-releases"] = False
     github.save(state)
 
-    checked = run(project, "--check", env=github.environment())
-    assert checked.returncode == EXIT["missing"], checked.stdout + checked.stderr
-    missing = report_lines(checked.stdout)["missing"]
+    code, out, err = main(project, "--check", capsys=capsys)
+    assert code == EXIT["missing"], out + err
+    missing = report_lines(out)["missing"]
     fixed_by_apply = [
         "environment production: administrators cannot bypass the reviewers (--apply sets it)",
         "environment production: deployment tag rule pkg-v*.* (--apply sets it)",
@@ -635,11 +651,11 @@ def test_check_names_each_missing_control_and_apply_repairs_it(
     )
     assert all(call["method"] == "GET" for call in checked_calls(github))
 
-    repair = run(project, "--apply", env=github.environment())
-    assert repair.returncode == 0, repair.stderr
+    code, _, err = main(project, "--apply", capsys=capsys)
+    assert code == 0, err
     checked_calls(github)
-    checked = run(project, "--check", env=github.environment())
-    assert report_lines(checked.stdout)["missing"] == waiting
+    _, out, _ = main(project, "--check", capsys=capsys)
+    assert report_lines(out)["missing"] == waiting
 
 
 def test_the_plan_reads_the_live_settings_and_changes_nothing(
@@ -1058,28 +1074,30 @@ def test_without_gh_check_says_how_to_get_it(
 
 
 def test_the_required_check_is_the_zizmor_job_that_runs_on_every_pull_request(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     workflow = load_yaml(project / ".github" / "workflows" / ZIZMOR_WORKFLOW)
     assert not (workflow["on"]["pull_request"] or {}).get("paths")  # never a check left waiting
     (job,) = workflow["jobs"].values()
-    result = run(project, env={"PATH": str(tmp_path)})
+    monkeypatch.setenv("PATH", str(tmp_path))  # offline
+    _, out, _ = main(project, capsys=capsys)
     branch = next(
-        body
-        for _, _, body in printed_calls(result.stdout)
-        if body and body.get("name") == "Default branch"
+        body for _, _, body in printed_calls(out) if body and body.get("name") == "Default branch"
     )
     (rule,) = [rule for rule in branch["rules"] if rule["type"] == "required_status_checks"]
     contexts = [check["context"] for check in rule["parameters"]["required_status_checks"]]
     assert contexts == [job["name"]]
 
 
-def test_signed_commits_are_opt_in(project: Path, tmp_path: Path) -> None:
+def test_signed_commits_are_opt_in(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # offline
     for args, signed in (((), False), (("--signed-commits",), True)):
-        result = run(project, *args, env={"PATH": str(tmp_path)})
+        _, out, _ = main(project, *args, capsys=capsys)
         branch = next(
             body
-            for _, _, body in printed_calls(result.stdout)
+            for _, _, body in printed_calls(out)
             if body and body.get("name") == "Default branch"
         )
         assert ("required_signatures" in {rule["type"] for rule in branch["rules"]}) is signed
