@@ -207,7 +207,7 @@ def check_distribution(found: project.Project, pypi_name: str) -> None:
     where = (
         f"{pypi_name} is defined in {below}/pyproject.toml"
         if below != "."
-        else (f"pyproject.toml names the distribution {root}, not {pypi_name}")
+        else f"pyproject.toml names the distribution {root}, not {pypi_name}"
     )
     raise Refusal(f"{where}, and {builds} ({root}): adopt it as -d pypi_name={root}.")
 

@@ -190,8 +190,14 @@ def scripts_called(project: Project, run: str, depth: int = 2) -> list[tuple[str
 
 
 def _run_text(project: Project, step: Step) -> str:
-    """A `run:` step's commands and those of what it calls."""
-    return " ".join([step.run, *(text for _, text in scripts_called(project, step.run))])
+    """A `run:` step's commands and those of what it calls, a line apart."""
+    called = " ".join(text for _, text in scripts_called(project, step.run)) if step.run else ""
+    return f"{step.run}\n{called}"
+
+
+def _upload_credential(step: Step) -> str | None:
+    """The upload's credential the step is given (`UPLOAD_CREDENTIAL`), if any."""
+    return next((str(key) for key in step.env if UPLOAD_CREDENTIAL.match(str(key))), None)
 
 
 def _tox_env(project: Project, name: str) -> str | None:
@@ -257,7 +263,7 @@ def _step_uploads(project: Project, workflow: Workflow, job: Job, step: Step) ->
                 script = path
                 target = text
                 break
-        credential = next((key for key in step.env if UPLOAD_CREDENTIAL.match(str(key))), None)
+        credential = _upload_credential(step)
         if not match and not credential:
             return None
         tool = re.sub(r"\s+", " ", match.group(1)) if match else f"a run with {credential} set"
@@ -446,14 +452,13 @@ def step_kind(project: Project, step: Step) -> str:
     "check-wheel-contents", "attest", "sha256", "zipapp", "github release", "notes", "tag",
     "rollback", "ref check", "version", "test" and "other"."""
     action, run = step.action.lower(), step.run
-    called = " ".join(text for _, text in scripts_called(project, run)) if run else ""
-    text = f"{run}\n{called}"
+    text = _run_text(project, step)
     # The commands of a `run:` script, one per line or joined with && or ;.
     commands = [c for c in re.split(r"\n|&&|;|\|\|", run) if c.strip()]
     installs_only = bool(commands) and all(INSTALL.match(c) for c in commands)
     if action == PUBLISH_ACTION or _maturin_upload(step) or PUBLISH_COMMAND.search(text):
         return "publish"
-    if any(UPLOAD_CREDENTIAL.match(str(key)) for key in step.env):
+    if _upload_credential(step):
         return "publish"
     if "failure()" in step.condition or ROLLBACK_COMMAND.search(text):
         return "rollback"
@@ -820,8 +825,9 @@ def _step_outcome(
         upload = next(
             (u for u in context.uploads if u.step == step and u.workflow is workflow), None
         )
-        elsewhere = upload or _step_uploads(context.project, workflow, job, step)
-        if elsewhere and elsewhere.index == "other":
+        # context.uploads leaves out uploads to another index: this step may make one.
+        other = None if upload else _step_uploads(context.project, workflow, job, step)
+        if other and other.index == "other":
             return "dropped", WHY_OTHER_INDEX
         how = f"its upload in {upload.script}" if upload and upload.script else ""
         fate, detail = context.publish(upload.index if upload else "pypi", how)
@@ -896,12 +902,11 @@ def plan(project: Project, given: Mapping[str, Any] | None = None) -> Plan:
     # Uploads of another distribution of the repository are left as they are, as are uploads
     # to another index: a job that makes only such uploads is kept in place.
     name = _pypi_name(project, given)
-    named = [
-        (u, distribution_named(project, u.workflow, u.job, name)) for u in find_uploads(project)
-    ]
+    found = find_uploads(project)
+    named = [(u, distribution_named(project, u.workflow, u.job, name)) for u in found]
     others = [(u, other) for u, other in named if other and other != normalized(name)]
     elsewhere = {(u.workflow.file, u.job.id) for u, _ in others}
-    uploads = [u for u in find_uploads(project) if (u.workflow.file, u.job.id) not in elsewhere]
+    uploads = [u for u in found if (u.workflow.file, u.job.id) not in elsewhere]
     left_alone = (
         elsewhere | {(u.workflow.file, u.job.id) for u in find_uploads(project, other_indexes=True)}
     ) - {(u.workflow.file, u.job.id) for u in uploads}
